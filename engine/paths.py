@@ -1,0 +1,41 @@
+"""Where the engine keeps things: the per-user cache and the committed assets.
+
+The cache holds what is fetched or derived on a machine (data pack, tiktoken
+files, converted models); assets/ holds what the repository commits.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ASSETS_DIR = REPO_ROOT / "assets"
+
+CACHE_ENV = "PRETRAINING_EXPLORER_CACHE"
+
+
+def cache_dir() -> Path:
+    """The per-user cache folder; $PRETRAINING_EXPLORER_CACHE overrides it."""
+    override = os.environ.get(CACHE_ENV)
+    if override:
+        root = Path(override).expanduser()
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        root = Path(base) / "pretraining-explorer"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temporary name beside `path`, then rename: never half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
