@@ -1,0 +1,62 @@
+"""Make reader-typed text safe to process: bounded, valid Unicode, reported.
+
+Nothing here escapes HTML; pages escape at the point where text meets markup
+(`html_escape`). Control characters, zero-width joiners and right-to-left text
+are kept: they are real text a tokenizer must handle, and the lesson shows them.
+"""
+from __future__ import annotations
+
+import html
+import unicodedata
+
+DEFAULT_MAX_CHARS = 20_000
+
+
+def clean_user_text(text: str | None, *, max_chars: int = DEFAULT_MAX_CHARS) -> tuple[str, list[str]]:
+    """Return (text, notices): text cut to `max_chars`, lone surrogates replaced.
+
+    Every change is reported in `notices`, in plain words, so the page can say
+    what it did instead of silently altering the reader's input.
+    """
+    notices: list[str] = []
+    if text is None:
+        return "", notices
+    if len(text) > max_chars:
+        notices.append(
+            f"Your text has {len(text):,} characters; only the first {max_chars:,} are used here."
+        )
+        text = text[:max_chars]
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Lone surrogates (half of a UTF-16 pair) cannot become UTF-8 bytes.
+        text = fix_surrogates(text)
+        notices.append("Some characters were broken halves of a pair (lone surrogates); each became \ufffd.")
+    return text, notices
+
+
+def fix_surrogates(text: str) -> str:
+    """Replace lone surrogates with U+FFFD so the string encodes as UTF-8."""
+    return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+
+
+_VISIBLE = {"\n": "↵", "\t": "⇥", " ": "·", "\r": "␍"}
+
+
+def visible_text(piece: str) -> str:
+    """Show whitespace and invisible characters as marks, so a token of spaces
+    or a zero-width joiner is something the reader can see."""
+    out = []
+    for ch in piece:
+        if ch in _VISIBLE:
+            out.append(_VISIBLE[ch])
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") or ch == "\ufffd":
+            out.append(f"⟨U+{ord(ch):04X}⟩")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def html_escape(text: str) -> str:
+    """Escape for HTML text and attribute values: nothing a reader types runs."""
+    return html.escape(fix_surrogates(text), quote=True)
