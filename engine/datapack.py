@@ -213,7 +213,8 @@ def _marker_matches(folder: Path, source: Source) -> bool:
 
 def is_available(name: str) -> bool:
     """True when the source's files are extracted and its marker matches the declaration."""
-    return _marker_matches(pack_dir() / get_source(name).name, get_source(name))
+    source = get_source(name)
+    return _marker_matches(pack_dir() / source.name, source)
 
 
 def source_dir(name: str) -> Path:
@@ -272,16 +273,23 @@ def ensure(name: str, progress: Progress | None = None, *, via: str = "auto",
                 "sha256": source.sha256, "files": files,
                 "fetched": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             }, indent=1))  # written last: without it the folder is never taken as ready
-            _commit(extracted, pack_dir() / source.name, work)
+            _commit(source, extracted, work, replace_good=force)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         report(1.0, f"{source.name} is ready")
         return source_dir(source.name)
 
 
-def _commit(extracted: Path, target: Path, work: Path) -> None:
-    """Rename the finished folder into place; an old or stale folder is moved aside first."""
+def _commit(source: Source, extracted: Path, work: Path, *, replace_good: bool) -> None:
+    """Rename the finished folder into place; an old or stale folder is moved aside first.
+
+    If another process finished the same source meanwhile, its folder stays (a reader may
+    be using it) and ours is dropped, unless a forced refetch asked to replace it.
+    """
+    target = pack_dir() / source.name
     if target.exists():
+        if not replace_good and _marker_matches(target, source):
+            return
         os.replace(target, work / "previous")
     os.replace(extracted, target)
 
@@ -363,17 +371,18 @@ def _download_with_pip(source: Source, dest: Path, report: Progress) -> Path:
     report(0.0, f"downloading {source.filename} with pip")
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-        while True:
-            try:
-                proc.wait(timeout=0.25)
-                break
-            except subprocess.TimeoutExpired:
-                fraction = min(_tree_size(pip_tmp) / expected, 0.99)
-                report(fraction, f"downloading {source.filename} with pip ({fraction:.0%})")
-            except BaseException:  # Ctrl-C, a stopped Streamlit script: do not leave pip running
-                proc.kill()
-                proc.wait()
-                raise
+        try:
+            while True:
+                try:
+                    proc.wait(timeout=0.25)
+                    break
+                except subprocess.TimeoutExpired:
+                    fraction = min(_tree_size(pip_tmp) / expected, 0.99)
+                    report(fraction, f"downloading {source.filename} with pip ({fraction:.0%})")
+        except BaseException:  # Ctrl-C, a stopped Streamlit script: do not leave pip running
+            proc.kill()
+            proc.wait()
+            raise
     if proc.returncode != 0:
         lines = log_path.read_text("utf-8", "replace").splitlines()
         lines = [line for line in lines if "is ignored: it is neither" not in line]  # local index noise

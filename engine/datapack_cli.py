@@ -43,6 +43,10 @@ def run(args: argparse.Namespace) -> int:
     for name in dict.fromkeys(names):  # in order, once each
         try:
             _fetch_one(datapack, name, args)
+        except KeyboardInterrupt:
+            print(f"\nInterrupted; nothing half-written was kept. Resume with: {datapack.COMMAND} "
+                  f"{' '.join(names)}", file=sys.stderr)
+            return 130
         except datapack.DataPackError as exc:
             print(f"\nerror: {exc}\n", file=sys.stderr)
             failed.append(name)

