@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.textinput import clean_user_text
+from engine.textinput import clean_user_text, fix_surrogates
 
 
 def bounded_text_area(
@@ -25,6 +25,13 @@ def bounded_text_area(
     The browser enforces `max_chars` on typing and pasting; the same bound is
     applied again here because a hand-made link can carry any length.
     """
+    # A value put in session state by code (a callback, another page) may hold
+    # lone surrogates; the widget would crash writing them to the URL, so clean
+    # it before the widget reads it.
+    pending = st.session_state.get(key)
+    if isinstance(pending, str) and fix_surrogates(pending) != pending:
+        st.session_state[key] = fix_surrogates(pending)
+        st.info("Some characters were broken halves of a pair (lone surrogates); each became \ufffd.")
     raw = st.text_area(
         label,
         value=default,
