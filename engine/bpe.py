@@ -224,3 +224,18 @@ def compression_curve(text: str, model: TrainedBPE, vocab_sizes: Iterable[int]) 
         points.append((N_BYTES + k, chars_per_token(text, model, k)))
     # sizes beyond what was learned collapse onto the last point
     return sorted(dict(points).items())
+
+
+def corpus_text(source: str, *, max_chars: int) -> str:
+    """Up to `max_chars` of one data-pack corpus as plain text, documents in
+    their reading order, for training a tokenizer on something bigger than a
+    text box. Raises datapack.MissingSourceError when it is not fetched."""
+    from engine import corpus, datapack
+
+    parts, total = [], 0
+    for doc in corpus.READERS[source](datapack.source_dir(source)):
+        parts.append(doc.text)
+        total += len(doc.text) + 2
+        if total >= max_chars:
+            break
+    return "\n\n".join(parts)[:max_chars]
