@@ -1,0 +1,262 @@
+"""Our small GPTs: transformers' GPT-2 classes, saved as 16-bit safetensors plus a manifest.
+
+An artifact is a folder assets/models/<name>/ that transformers itself can open
+(config.json + model.safetensors) with our tokenizer.json beside it and a
+manifest.json saying how it was built. Because the classes are GPT-2's own, a
+real GPT-2-format checkpoint loads through the same `load_artifact` code.
+
+Not handled: sharded checkpoints, quantised weights, and models that are not
+causal LMs. Weights are stored in float16 and always loaded as float32.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.paths import ASSETS_DIR, REPO_ROOT
+
+MODELS_DIR = ASSETS_DIR / "models"
+WEIGHTS_FILE = "model.safetensors"
+CONFIG_FILE = "config.json"
+TOKENIZER_FILE = "tokenizer.json"
+MANIFEST_FILE = "manifest.json"
+STORAGE_DTYPE = "float16"  # on disk; finer mantissa than bfloat16, and our weights are small
+
+
+class ArtifactError(Exception):
+    """An artifact is missing or corrupt; the message says what and how to rebuild it."""
+
+
+def rebuild_command(name: str) -> str:
+    return f"python -m engine build {name}"
+
+
+@dataclass
+class LoadedModel:
+    name: str  # artifact name, e.g. "base"
+    label: str  # human label for a selector, e.g. "Our base model (2.6M params)"
+    model: "transformers.PreTrainedModel"  # noqa: F821  causal LM, eval(), float32
+    tokenizer: "transformers.PreTrainedTokenizerFast"  # noqa: F821
+    manifest: dict = field(default_factory=dict)
+
+
+# --- building -------------------------------------------------------------------------
+
+
+def gpt2_config(preset, vocab_size: int, *, eot_id: int = 0):
+    """A GPT2Config from a preset's dimensions (SDPA attention, no dropout unless asked)."""
+    from transformers import GPT2Config
+
+    config = GPT2Config(
+        vocab_size=vocab_size,
+        n_positions=preset.context,
+        n_embd=preset.n_embd,
+        n_layer=preset.n_layer,
+        n_head=preset.n_head,
+        resid_pdrop=preset.dropout,
+        embd_pdrop=preset.dropout,
+        attn_pdrop=preset.dropout,
+        bos_token_id=eot_id,
+        eos_token_id=eot_id,
+        tie_word_embeddings=True,
+    )
+    config._attn_implementation = "sdpa"
+    return config
+
+
+def new_model(preset_or_config, vocab_size: int | None = None, *, seed: int | None = None):
+    """A randomly initialised GPT2LMHeadModel; same seed, same weights.
+
+    preset_or_config: a `Preset` (or its name) or a GPT2Config. The global torch
+    RNG is left as it was.
+    """
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from engine.presets import get_preset
+
+    if isinstance(preset_or_config, str):
+        preset_or_config = get_preset(preset_or_config)
+    if isinstance(preset_or_config, GPT2Config):
+        config = preset_or_config
+        if vocab_size is not None and vocab_size != config.vocab_size:
+            raise ValueError(f"vocab_size {vocab_size} != config.vocab_size {config.vocab_size}")
+        seed = 1337 if seed is None else seed
+    else:
+        if vocab_size is None:
+            raise ValueError("new_model(preset, vocab_size): vocab_size is required with a preset")
+        config = gpt2_config(preset_or_config, vocab_size)
+        seed = preset_or_config.seed if seed is None else seed
+    config._attn_implementation = "sdpa"
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = GPT2LMHeadModel(config)
+    return model
+
+
+def param_count(model, *, embeddings: bool = True) -> int:
+    """Parameters, counting tied weights once; embeddings=False drops wte/wpe (as in papers)."""
+    seen, n = set(), 0
+    for name, p in model.named_parameters():
+        if id(p) in seen or (not embeddings and ("wte" in name or "wpe" in name)):
+            continue
+        seen.add(id(p))
+        n += p.numel()
+    return n
+
+
+def provenance() -> dict:
+    """Where and when something was built: machine, versions, git commit."""
+    import torch
+    import transformers
+
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return {
+        "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "git_commit": commit or "unknown",
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+# --- saving and loading ---------------------------------------------------------------
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_artifact(name: str, model, tokenizer, manifest: dict, *, root: Path = MODELS_DIR) -> Path:
+    """Write root/<name>/ atomically: float16 weights, config, tokenizer, manifest.
+
+    Everything goes to a temporary folder beside the target, which then
+    replaces the old one, so a reader never sees half an artifact.
+    """
+    import copy
+
+    import torch
+
+    root.mkdir(parents=True, exist_ok=True)
+    target = root / name
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=root))
+    try:
+        half = copy.deepcopy(model).to(getattr(torch, STORAGE_DTYPE))
+        half.save_pretrained(tmp, safe_serialization=True)
+        (tmp / "generation_config.json").unlink(missing_ok=True)  # not ours to promise
+        tokenizer.backend_tokenizer.save(str(tmp / TOKENIZER_FILE))
+        manifest = dict(manifest)
+        manifest.update(
+            name=name,
+            label=manifest.get("label") or f"Our {name} model ({param_count(model) / 1e6:.1f}M params)",
+            params=param_count(model),
+            storage_dtype=STORAGE_DTYPE,
+            tokenizer_sha256=_sha256(tmp / TOKENIZER_FILE),
+            files={p.name: _sha256(p) for p in sorted(tmp.iterdir()) if p.name != MANIFEST_FILE},
+        )
+        manifest.setdefault("config", model.config.to_dict())
+        (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1, default=str) + "\n")
+        old = root / f".{name}.old.{os.getpid()}"
+        if target.exists():
+            os.replace(target, old)
+        os.replace(tmp, target)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def read_manifest(name: str = "base", *, root: Path = MODELS_DIR) -> dict:
+    """The artifact's manifest alone (cheap: no torch), or ArtifactError."""
+    folder = root / name
+    fix = f"Rebuild it with: {rebuild_command(name)}"
+    if not folder.is_dir():
+        raise ArtifactError(f"The model artifact {name!r} is missing (no folder {folder}). {fix}")
+    try:
+        manifest = json.loads((folder / MANIFEST_FILE).read_text("utf-8"))
+    except FileNotFoundError:
+        raise ArtifactError(f"The model artifact {name!r} has no {MANIFEST_FILE} in {folder}. {fix}") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ArtifactError(f"The manifest of model artifact {name!r} is not valid JSON ({exc}). {fix}") from None
+    if not isinstance(manifest, dict):
+        raise ArtifactError(f"The manifest of model artifact {name!r} is not a JSON object. {fix}")
+    return manifest
+
+
+def check_artifact(name: str = "base", *, root: Path = MODELS_DIR) -> dict:
+    """Verify files against the manifest's sha256s; return the manifest or raise ArtifactError."""
+    folder = root / name
+    fix = f"Rebuild it with: {rebuild_command(name)}"
+    manifest = read_manifest(name, root=root)
+    for filename in (CONFIG_FILE, WEIGHTS_FILE, TOKENIZER_FILE):
+        if not (folder / filename).is_file():
+            raise ArtifactError(f"The model artifact {name!r} is missing {filename} in {folder}. {fix}")
+    expected = manifest.get("files", {})
+    for filename, sha in expected.items():
+        path = folder / filename
+        if not path.is_file():
+            raise ArtifactError(f"The model artifact {name!r} is missing {filename} in {folder}. {fix}")
+        if _sha256(path) != sha:
+            what = "tokenizer" if filename == TOKENIZER_FILE else filename
+            raise ArtifactError(
+                f"The model artifact {name!r} is corrupt: {what} does not match the sha256 in its "
+                f"manifest (truncated or edited?). {fix}"
+            )
+    tok_sha = manifest.get("tokenizer_sha256")
+    if tok_sha and _sha256(folder / TOKENIZER_FILE) != tok_sha:
+        raise ArtifactError(
+            f"The model artifact {name!r} has a tokenizer whose sha256 does not match its manifest: "
+            f"the model would read different tokens than it was trained on. {fix}"
+        )
+    return manifest
+
+
+def load_artifact(name: str = "base", *, root: Path = MODELS_DIR) -> LoadedModel:
+    """Load root/<name>/ as a float32 causal LM in eval mode, with its tokenizer and manifest."""
+    import torch
+    from tokenizers import Tokenizer
+    from transformers import AutoModelForCausalLM
+
+    from engine.ourtokenizer import as_transformers
+
+    folder = root / name
+    fix = f"Rebuild it with: {rebuild_command(name)}"
+    manifest = check_artifact(name, root=root)
+    try:
+        tokenizer = as_transformers(Tokenizer.from_file(str(folder / TOKENIZER_FILE)))
+    except Exception as exc:  # tokenizers raises plain Exceptions for bad JSON
+        raise ArtifactError(f"The tokenizer of model artifact {name!r} cannot be read ({exc}). {fix}") from None
+    try:
+        model = AutoModelForCausalLM.from_pretrained(
+            folder, dtype=torch.float32, attn_implementation="sdpa", local_files_only=True
+        )
+    except Exception as exc:
+        raise ArtifactError(f"The weights of model artifact {name!r} cannot be loaded ({exc}). {fix}") from None
+    model.eval()
+    if model.config.vocab_size < len(tokenizer):
+        raise ArtifactError(
+            f"The model artifact {name!r} has {model.config.vocab_size} embeddings but its tokenizer "
+            f"has {len(tokenizer)} tokens. {fix}"
+        )
+    label = manifest.get("label") or f"{name} ({param_count(model) / 1e6:.1f}M params)"
+    return LoadedModel(name=name, label=label, model=model, tokenizer=tokenizer, manifest=manifest)
