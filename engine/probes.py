@@ -44,9 +44,16 @@ def encode_plain(tokenizer, text: str) -> list[int]:
     return list(_plain_backend(tokenizer).encode(text, add_special_tokens=False).ids)
 
 
+DOCUMENT_SEPARATOR = "<|endoftext|>"
+
+
 def start_token_id(tokenizer) -> int:
-    """The token that stands for 'start of a document': the model's BOS token,
-    or its end-of-text token (GPT-2 style models put it between documents)."""
+    """The token that stands for 'start of a document'. Pretraining puts
+    "<|endoftext|>" between documents (ours, GPT-2, SmolLM2), so what follows
+    it is a fresh document; otherwise the BOS token, else the EOS token."""
+    tid = tokenizer.convert_tokens_to_ids(DOCUMENT_SEPARATOR)
+    if isinstance(tid, int) and tid >= 0 and tokenizer.convert_ids_to_tokens(tid) == DOCUMENT_SEPARATOR:
+        return tid
     for tid in (tokenizer.bos_token_id, tokenizer.eos_token_id):
         if tid is not None:
             return int(tid)

@@ -1,0 +1,48 @@
+"""SmolLM2 from the data pack: a clear error when the GGUF is absent, and
+(slow, when the GGUF is on disk) conversion to a cached safetensors copy that
+answers like the real model. Also the hub option's offline behaviour."""
+import pytest
+
+from engine import hub, smollm
+
+
+def test_missing_gguf_says_how_to_fetch(tmp_path, monkeypatch):
+    monkeypatch.setenv("PRETRAINING_EXPLORER_CACHE", str(tmp_path))
+    assert not smollm.gguf_available()
+    assert not smollm.is_converted()
+    with pytest.raises(smollm.SmolLMError, match="python -m engine data smollm2"):
+        smollm.convert()
+    assert not smollm.converted_dir().exists()
+
+
+def test_half_written_copy_is_not_taken_as_converted(tmp_path, monkeypatch):
+    monkeypatch.setenv("PRETRAINING_EXPLORER_CACHE", str(tmp_path))
+    folder = smollm.converted_dir()
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text("{}")
+    assert not smollm.is_converted()
+
+
+def test_hub_unreachable_is_a_plain_message():
+    # a reserved, unroutable address: no real network use, and no exception
+    status = hub.reachable(timeout=0.5, url="http://127.0.0.1:9")
+    assert not status.ok and "cannot reach the Hugging Face hub" in status.message
+    with pytest.raises(hub.HubError):
+        hub.load("hub:no-such-model")
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_smollm2_converts_once_and_knows_paris():
+    if not smollm.gguf_available():
+        pytest.skip("SmolLM2 GGUF not fetched: python -m engine data smollm2")
+    from engine import probes
+
+    lm = smollm.load()  # converts into the cache on first run (~30 s), then reuses it
+    assert smollm.is_converted()
+    assert "tuned assistant" in lm.label and lm.manifest["storage_dtype"] == "float16"
+    assert next(lm.model.parameters()).dtype.is_floating_point
+    assert str(next(lm.model.parameters()).dtype) == "torch.float32"
+    d = probes.next_token_distribution(lm, "The capital of France is")
+    assert d.top[0].text == " Paris" and d.top[0].prob > 0.5
+    assert 0 not in probes.encode_plain(lm.tokenizer, "<|endoftext|>")
