@@ -43,6 +43,11 @@ def fix_surrogates(text: str) -> str:
 _VISIBLE = {"\n": "↵", "\t": "⇥", " ": "·", "\r": "␍"}
 
 
+def _is_variation_selector(ch: str) -> bool:
+    """U+FE00..FE0F and U+E0100..E01EF: invisible, they pick an emoji or text style."""
+    return 0xFE00 <= ord(ch) <= 0xFE0F or 0xE0100 <= ord(ch) <= 0xE01EF
+
+
 def visible_text(piece: str) -> str:
     """Show whitespace and invisible characters as marks, so a token of spaces
     or a zero-width joiner is something the reader can see."""
@@ -50,7 +55,7 @@ def visible_text(piece: str) -> str:
     for ch in piece:
         if ch in _VISIBLE:
             out.append(_VISIBLE[ch])
-        elif unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") or ch == "\ufffd":
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") or ch == "\ufffd" or _is_variation_selector(ch):
             out.append(f"⟨U+{ord(ch):04X}⟩")
         else:
             out.append(ch)
