@@ -18,6 +18,7 @@ import gzip
 import hashlib
 import importlib.util
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -200,8 +201,12 @@ class TokenPiece:
         return self.data.hex(" ").upper()
 
 
-def bytes_label(data: bytes) -> str:
-    """Decode what decodes; show each run of stray bytes as ⟨hex⟩, never as �."""
+def bytes_label(data: bytes, show: Callable[[str], str] = str) -> str:
+    """Decode what decodes; show each run of stray bytes as ⟨hex⟩, never as �.
+
+    `show` is applied to the decoded text only (a page passes a function that
+    makes spaces and invisible characters visible), never to the hex.
+    """
     out: list[str] = []
     stray = bytearray()
 
@@ -217,12 +222,12 @@ def bytes_label(data: bytes) -> str:
         except UnicodeDecodeError as err:
             if err.start:
                 flush()
-                out.append(rest[: err.start].decode("utf-8"))
+                out.append(show(rest[: err.start].decode("utf-8")))
             stray += rest[err.start : err.end]
             rest = rest[err.end :]
         else:
             flush()
-            out.append(text)
+            out.append(show(text))
             break
     flush()
     return "".join(out)

@@ -123,6 +123,11 @@ def chip(label: str, tip: str, hue: int, *, partial: bool = False) -> str:
     )
 
 
+def shown(data: bytes) -> str:
+    """A token's bytes as the reader sees them: visible whitespace, hex for stray bytes."""
+    return encodings.bytes_label(data, visible_text)
+
+
 def is_text(data: bytes) -> bool:
     try:
         data.decode("utf-8")
@@ -196,8 +201,8 @@ st.dataframe(
         {
             "tokenizer": [s.name for s in summaries],
             "tokens": [s.n_tokens for s in summaries],
-            "characters per token": [round(s.chars_per_token, 2) for s in summaries],
-            "vocabulary size": [s.vocab_size for s in summaries],
+            "chars / token": [round(s.chars_per_token, 2) for s in summaries],
+            "vocabulary": [s.vocab_size for s in summaries],
         }
     ),
     hide_index=True,
@@ -212,7 +217,7 @@ for name in encodings.ENCODING_NAMES:
         continue
     chips = []
     for i, p in enumerate(pieces[:MAX_CHIPS]):
-        label = p.hex if show_bytes else visible_text(p.label)
+        label = p.hex if show_bytes else shown(p.data)
         kind = "a single byte" if len(p.data) == 1 else f"{len(p.data)} bytes"
         tip = f"id {p.id} · bytes {p.hex} · rank {p.id} ({kind})"
         if p.text is None:
@@ -312,18 +317,18 @@ if n_merges:
     )
     # the step lives in session state (the ◀ ▶ buttons move it), kept within range
     st.session_state["step"] = min(st.session_state.get("step", min(10, n_merges)), n_merges)
-    left_col, mid_col, right_col = st.columns([1, 6, 1], vertical_alignment="bottom")
-    left_col.button("◀", key="prev", on_click=step_by, args=(-1, n_merges), help="One merge back")
-    right_col.button("▶", key="next", on_click=step_by, args=(1, n_merges), help="One merge more")
-    k = mid_col.slider("Merges applied", 0, n_merges, key="step")
+    k = st.slider("Merges applied", 0, n_merges, key="step")
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.button("◀ one back", key="prev", on_click=step_by, args=(-1, n_merges), disabled=k == 0)
+        st.button("one more ▶", key="next", on_click=step_by, args=(1, n_merges), disabled=k == n_merges)
 
     if k:
         s = steps[k - 1]
         st.html(
             CHIP_CSS + '<div class="tk-row">Merge '
-            f"{k}: {chip(visible_text(encodings.bytes_label(s.left)), s.left.hex(' ').upper(), 0)} + "
-            f"{chip(visible_text(encodings.bytes_label(s.right)), s.right.hex(' ').upper(), 1)} → "
-            f"{chip(visible_text(encodings.bytes_label(s.new)), f'new token id {s.new_id}', 2)} "
+            f"{k}: {chip(shown(s.left), s.left.hex(' ').upper(), 0)} + "
+            f"{chip(shown(s.right), s.right.hex(' ').upper(), 1)} → "
+            f"{chip(shown(s.new), f'new token id {s.new_id}', 2)} "
             f"· the pair occurred {s.count:,} times</div>"
         )
     recent = steps[max(0, k - 8) : k]
@@ -333,11 +338,11 @@ if n_merges:
                 {
                     "merge": [s.rank + 1 for s in recent],
                     "pair": [
-                        f"{visible_text(encodings.bytes_label(s.left))} + {visible_text(encodings.bytes_label(s.right))}"
+                        f"{shown(s.left)} + {shown(s.right)}"
                         for s in recent
                     ],
                     "times seen": [s.count for s in recent],
-                    "new token": [visible_text(encodings.bytes_label(s.new)) for s in recent],
+                    "new token": [shown(s.new) for s in recent],
                     "id": [s.new_id for s in recent],
                 }
             ),
@@ -357,7 +362,7 @@ if n_merges:
     if toks:
         chip_row(
             [
-                chip(visible_text(encodings.bytes_label(t)), f"bytes {t.hex(' ').upper()}", i, partial=not is_text(t))
+                chip(shown(t), f"bytes {t.hex(' ').upper()}", i, partial=not is_text(t))
                 for i, t in enumerate(toks[:MAX_CHIPS])
             ]
         )
@@ -370,14 +375,26 @@ if n_merges:
         x=[v for v, _ in points], y=[r for _, r in points], mode="lines+markers", name="your tokenizer",
         hovertemplate="vocabulary %{x}<br>%{y:.2f} characters per token<extra></extra>",
     )
+    # gpt2, r50k_base and p50k_base sit at almost the same point: one label for the three
+    labels, seen = [], set()
+    for v, _, _ in real:
+        group = round(v, -4)
+        names = [n.removesuffix("_base") for w, _, n in real if round(w, -4) == group]
+        labels.append("" if group in seen else " / ".join(names))
+        seen.add(group)
     fig.add_scatter(
-        x=[v for v, _, _ in real], y=[r for _, r, _ in real], mode="markers+text", name="real tokenizers",
-        text=[n for _, _, n in real], textposition="top center", marker_symbol="diamond", marker_size=9,
-        hovertemplate="%{text}: vocabulary %{x}<br>%{y:.2f} characters per token<extra></extra>",
+        x=[v for v, _, _ in real], y=[r for _, r, _ in real], customdata=[n for _, _, n in real],
+        mode="markers+text", name="real tokenizers", marker_symbol="diamond", marker_size=10,
+        text=labels, textposition="bottom center",
+        hovertemplate="%{customdata}: vocabulary %{x:,}<br>%{y:.2f} characters per token<extra></extra>",
     )
+    ticks = [256, 1000, 10_000, 50_000, 100_000, 200_000]
     fig.update_layout(
-        xaxis_title="vocabulary size (log scale)", yaxis_title="characters per token", xaxis_type="log",
-        margin=dict(l=10, r=10, t=30, b=10), height=360, legend=dict(orientation="h", y=-0.25),
+        xaxis=dict(title="vocabulary size (log scale)", type="log", tickvals=ticks,
+                   ticktext=["256", "1k", "10k", "50k", "100k", "200k"], range=[2.3, 5.55]),
+        yaxis=dict(title="characters per token", rangemode="tozero"),
+        margin=dict(l=10, r=10, t=10, b=10), height=360,
+        legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"),
     )
     first, last = points[0][1], points[-1][1]
     figure(

@@ -92,6 +92,8 @@ def test_bytes_label():
     assert bytes_label(b" \xf0\x9f") == " ⟨F0 9F⟩"
     assert bytes_label(b"\x80\x80x\xff") == "⟨80 80⟩x⟨FF⟩"
     assert bytes_label(b"") == ""
+    # the page's visible-whitespace function touches the text, never the hex
+    assert bytes_label(b" a\xf0\x9f", lambda t: t.replace(" ", "·")) == "·a⟨F0 9F⟩"
 
 
 def test_split_characters_names_every_token_a_character_spans():
