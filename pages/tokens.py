@@ -68,7 +68,7 @@ CHIP_CSS = """<style>
  unicode-bidi:isolate;cursor:help;color:inherit}
 .tk:focus{outline:2px solid currentColor;outline-offset:1px}
 .tk .tip{display:none;position:absolute;left:0;top:100%;z-index:10;margin-top:3px;padding:.2em .45em;
- border-radius:.3em;background:#222;color:#fff;font-size:.75rem;white-space:nowrap}
+ border-radius:.3em;background:#222;color:#fff;font-size:.75rem;white-space:normal;width:max-content;max-width:min(18rem,80vw)}
 .tk:hover .tip,.tk:focus .tip{display:block}
 .tk.partial{border-style:dashed}
 """ + "".join(
@@ -385,7 +385,7 @@ if n_merges:
     fig.add_scatter(
         x=[v for v, _, _ in real], y=[r for _, r, _ in real], customdata=[n for _, _, n in real],
         mode="markers+text", name="real tokenizers", marker_symbol="diamond", marker_size=10,
-        text=labels, textposition="bottom center",
+        text=labels, textposition=["bottom center" if i % 2 == 0 else "top center" for i in range(len(labels))],
         hovertemplate="%{customdata}: vocabulary %{x:,}<br>%{y:.2f} characters per token<extra></extra>",
     )
     ticks = [256, 1000, 10_000, 50_000, 100_000, 200_000]
