@@ -31,6 +31,31 @@ def page_links(term) -> None:
         st.caption("No page shows this one yet.")
 
 
+def coverage_figure(slugs: list[str]) -> go.Figure:
+    """Dot matrix: which registered page shows which term."""
+    columns = [("", "Home")] + [(u, p.title) for u, p in PAGES.items() if u != "glossary"]
+    # Columns are named by the page's address, cut at hyphens: titles overlap on a phone.
+    labels = [(url_path or "home").replace("-", "-<br>") for url_path, _ in columns]
+    rows = [TERMS[s].name for s in reversed(slugs)]  # first term at the top
+    xs, ys = [], []
+    for slug in slugs:
+        for (url_path, _), label in zip(columns, labels):
+            if url_path in TERMS[slug].pages:
+                xs.append(label)
+                ys.append(TERMS[slug].name)
+    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="markers", marker=dict(size=11), hoverinfo="y"))
+    fig.update_layout(
+        height=110 + 22 * len(slugs),
+        margin=dict(l=8, r=8, t=8, b=8),
+        xaxis=dict(type="category", categoryorder="array", categoryarray=labels, range=[-0.5, len(labels) - 0.5],
+                   side="top", tickangle=0, fixedrange=True),
+        yaxis=dict(type="category", categoryorder="array", categoryarray=rows, range=[-0.5, len(rows) - 0.5],
+                   fixedrange=True, automargin=True),
+        dragmode=False,
+    )
+    return fig
+
+
 def term_card(slug: str, *, selected: bool = False) -> None:
     term = TERMS[slug]
     with st.container(border=True, key=f"term-{slug}"):
@@ -40,7 +65,7 @@ def term_card(slug: str, *, selected: bool = False) -> None:
         related = [s for s in term.related if s in TERMS]
         if related:
             with st.container(horizontal=True, gap="small", key=f"related-{slug}"):
-                st.caption("Related:")
+                st.caption("Related:", width="content")
                 for other in related:
                     st.page_link(GLOSSARY_FILE, label=TERMS[other].name, query_params={"term": other})
 
@@ -79,3 +104,14 @@ else:
         st.info("Nothing matches. Try a shorter word, or clear the search box.")
     for slug in slugs:
         term_card(slug)
+
+    if len(slugs) > 1:
+        st.subheader("Where each term is shown")
+        figure(
+            coverage_figure(slugs),
+            alt=(
+                "A grid with one row per term and one column per page (named by its address); a dot marks each page that shows "
+                "the term. Tokenizer terms gather under Tokens, sampling terms under Next-token prediction."
+            ),
+            key="glossary-coverage",
+        )

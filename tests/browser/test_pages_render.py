@@ -109,3 +109,22 @@ def test_glossary_term_link_opens_that_term(browser, server_url):
         assert "Logits" in page.locator('[class*="st-key-term-"]').first.inner_text()
     finally:
         context.close()
+
+
+def test_theme_switcher_offers_light_and_dark(browser, server_url):
+    """Both [theme.light] and [theme.dark] are configured, so the menu lets a
+    reader switch, and each choice repaints the app."""
+    context = browser.new_context(**VIEWS["light"])
+    page = context.new_page()
+    try:
+        page.goto(server_url, timeout=RUN_TIMEOUT_MS)
+        wait_for_app(page)
+        assert background_luminance(page) > 0.5
+        for choice, light in (("Dark", False), ("Light", True)):
+            page.locator('[data-testid="stMainMenu"]').click()
+            page.locator(f'[data-testid="stMainMenuItem-theme-{choice}"]').click()
+            page.wait_for_timeout(500)
+            assert (background_luminance(page) > 0.5) == light, f"{choice} theme not applied"
+            page.keyboard.press("Escape")
+    finally:
+        context.close()
