@@ -57,6 +57,7 @@ def label(piece: str) -> str:
 @st.cache_resource(show_spinner="Loading the model (once per server)…", max_entries=4)
 def load_model(name: str):
     """The shared, read-only model. Nothing on this page writes to it."""
+    probes.prefer_one_thread()  # readers' requests run side by side on a small machine
     if name == BASE:
         standin = os.environ.get(STANDIN_ENV)
         if standin:
@@ -300,7 +301,8 @@ else:
                  column_config={"probability": st.column_config.NumberColumn(format="%.4f")})
     p_total = float(np.exp(score.total_nats))
     st.markdown(f"Total: **{score.total_nats:.2f} nats = {score.total_bits:.2f} bits**, a probability of "
-                f"{p_total:.3g}" + (f" (about 1 in {1 / p_total:,.0f})." if 0 < p_total < 0.5 else "."))
+                f"{p_total:.3g}" + (f" (about 1 in {1 / p_total:,.0f})." if 1e-6 < p_total < 0.5
+                   else f" (about 1 in {1 / p_total:.1e})." if 0 < p_total <= 1e-6 else "."))
     if score.dropped:
         st.caption(f"{score.dropped} tokens at the end were left out to fit the model's window.")
 
