@@ -185,7 +185,9 @@ def home() -> None:
     st.header("From text to assistant")
     st.markdown("Every chat assistant went through these stages. Follow the links to try each one.")
     pages = page_by_url_path()
-    for column, (title, text, url_paths) in zip(st.columns(len(STAGES)), STAGES):
+    # Two stages a row: four narrow cards would cut the page titles short.
+    columns = [c for _ in range(0, len(STAGES), 2) for c in st.columns(2)]
+    for column, (title, text, url_paths) in zip(columns, STAGES):
         with column, st.container(border=True, height="stretch"):
             st.markdown(f"**{title}**")
             st.markdown(text)
