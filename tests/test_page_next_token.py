@@ -196,3 +196,20 @@ def test_real_base_model(monkeypatch):
     assert_clean(at)
     r = at.session_state["nudge_state"]["result"]
     assert r.p_after > r.p_before
+
+
+@pytest.mark.slow
+def test_smollm2_page_when_converted(page):
+    from engine import smollm
+
+    if not smollm.gguf_available():
+        pytest.skip("SmolLM2 GGUF not fetched: python -m engine data smollm2")
+    at = page()
+    at.query_params["model"] = "smollm2"
+    at.session_state["prefix"] = "The capital of France is"
+    at = at.run()  # converts once if needed (~30 s), then loads the cached copy
+    assert_clean(at)
+    assert at.selectbox(key="model").value == "smollm2"
+    assert "tuned" in all_text(at)
+    assert "The microscope always uses our base model" in all_text(at)
+    assert "Paris" in at.button(key="gen-0").label
