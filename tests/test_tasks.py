@@ -8,7 +8,7 @@ import pytest
 from engine import baselines, tasks
 from engine.tasks import Example, few_shot, normalise
 
-pytestmark = pytest.mark.network  # fetches a missing data-pack source
+# Tests on the real files are marked network: a missing data-pack source is fetched.
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +33,7 @@ def test_registry_has_three_described_tasks():
         tasks.load_task("nope")
 
 
+@pytest.mark.network
 def test_counts_after_dedupe(loaded):
     reports = {name: d.report for name, d in loaded.items()}
     assert reports["spam"]["raw"] == 4862 and reports["sentiment"]["raw"] == 12808  # plot synopses skipped
@@ -42,6 +43,7 @@ def test_counts_after_dedupe(loaded):
     assert reports["spam"]["duplicates_removed"] > 300 and reports["topic"]["duplicates_removed"] > 50
 
 
+@pytest.mark.network
 def test_splits_deterministic_across_loads(loaded, roots):
     tasks._read_raw.cache_clear()  # read the files again, not the cached examples
     for name, first in loaded.items():
@@ -55,6 +57,7 @@ def test_split_depends_only_on_text():
     assert {tasks.split_of_text(f"message {i}") for i in range(200)} == set(tasks.SPLITS)
 
 
+@pytest.mark.network
 def test_no_text_in_two_splits_and_no_duplicates(loaded):
     for d in loaded.values():
         seen = Counter(normalise(e.text) for s in tasks.SPLITS for e in d.split(s))
@@ -62,6 +65,7 @@ def test_no_text_in_two_splits_and_no_duplicates(loaded):
         assert len({e.id for s in tasks.SPLITS for e in d.split(s)}) == d.report["kept"]
 
 
+@pytest.mark.network
 def test_splits_stratified(loaded):
     for d in loaded.values():
         bal = d.balance()
@@ -81,6 +85,7 @@ def test_dedupe_drops_conflicting_labels():
                       "conflicting_copies_dropped": 2, "kept": 2}
 
 
+@pytest.mark.network
 def test_few_shot_stratified_and_seeded(loaded):
     train = loaded["topic"].train
     a = few_shot(train, 8, seed=1)
@@ -93,6 +98,7 @@ def test_few_shot_stratified_and_seeded(loaded):
         few_shot(train, 0)
 
 
+@pytest.mark.network
 def test_leakage_helpers(loaded, roots):
     spam = loaded["spam"]
     assert tasks.test_leaks(tasks.unlabelled_train_texts("spam", root=roots["spam"]), "spam", root=roots["spam"]) == []
@@ -102,6 +108,7 @@ def test_leakage_helpers(loaded, roots):
     assert not any(tasks.is_test_text(e.text) for e in spam.train + spam.validation)
 
 
+@pytest.mark.network
 def test_bbc_test_ids_exclude_every_copy_from_the_corpus(loaded, roots):
     from engine import corpus
 
@@ -112,13 +119,16 @@ def test_bbc_test_ids_exclude_every_copy_from_the_corpus(loaded, roots):
     assert tasks.test_leaks([d.text for d in docs], "topic", root=roots["topic"]) == []
 
 
+@pytest.mark.network
 def test_bag_of_words_learns_spam_at_32_per_class(loaded):
     d = loaded["spam"]
     s = baselines.bag_of_words(few_shot(d.train, 32, seed=0), d.validation)
     assert s.n_train == 64
-    assert s.accuracy > 0.75 and s.macro_f1 > 0.6  # chance: 0.5 macro-F1 at best
+    floor = baselines.majority_class(d.validation)  # accuracy ~0.88, macro-F1 ~0.47 on skewed spam
+    assert floor.macro_f1 < 0.5 and s.macro_f1 > floor.macro_f1 + 0.15 and s.accuracy > 0.75
 
 
+@pytest.mark.network
 def test_linear_probe_accepts_a_feature_extractor(loaded):
     d = loaded["spam"]
 
