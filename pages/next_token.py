@@ -28,9 +28,10 @@ DEFAULT_CONTINUATION = " earth."
 DEFAULT_SENTENCE = "The king said unto his servants, Go and fetch the horse."
 # The microscope's example, in the spirit of "the cat sat on the ... mat":
 # a prefix with several sensible next words, one of which we make more likely.
-DEFAULT_MICRO_PREFIX = "And the king sat upon his"
-DEFAULT_TARGET = "throne"
-DEFAULT_RELATED = "And the queen sat upon her\nThe king rode upon his\nAnd David sat upon his\nThe prime minister said"
+# " horse" is one token in our tokenizer (" throne" is two); to be re-checked on the trained base model.
+DEFAULT_MICRO_PREFIX = "And the king rode upon his"
+DEFAULT_TARGET = "horse"
+DEFAULT_RELATED = "And the queen rode upon her\nThe king sat upon his\nAnd David rode upon his\nThe prime minister said"
 LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 
 BASE, SMOL = "base", smollm.NAME
