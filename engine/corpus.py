@@ -126,14 +126,52 @@ def _read_text_any(path: Path) -> str:
         return data.decode("latin-1")  # the BBC files predate UTF-8 in places
 
 
-@reader("bbc-news")
-def read_bbc_news(root: Path) -> Iterator[Document]:
-    """One document per article; id = '<label>/<file>' so a task split can exclude it."""
+def read_bbc_articles(root: Path) -> Iterator[Document]:
+    """Every BBC article, one document each; id = '<label>/<file>'."""
     for path in sorted(root.glob("*/*.txt")):
         text = _read_text_any(path).replace("\r\n", "\n").strip()
         text = re.sub(r"\n{3,}", "\n\n", text)
         if text:
             yield Document("bbc-news", f"{path.parent.name}/{path.name}", text)
+
+
+def _in_task_train_split(text: str) -> bool:
+    """Pretraining may read a task's text only if it is in that task's train split.
+
+    The topic task's validation and test articles (decided by a hash of the text
+    in engine.tasks) never reach pretraining, so the transfer results are honest.
+    """
+    from engine.tasks import split_of_text  # late: engine.tasks reads BBC through this module
+
+    return split_of_text(text) == "train"
+
+
+@reader("bbc-news")
+def read_bbc_news(root: Path) -> Iterator[Document]:
+    """BBC articles in the topic task's train split (the others are held out)."""
+    for doc in read_bbc_articles(root):
+        if _in_task_train_split(doc.text):
+            yield doc
+
+
+def _task_train_documents(source: str, task: str, root: Path) -> Iterator[Document]:
+    """A classification task's train-split texts, labels removed: the domain, not the answers."""
+    from engine.tasks import load_task
+
+    for example in load_task(task, root=root).train:
+        yield Document(source, example.id, example.text)
+
+
+@reader("sms-spam")
+def read_sms_messages(root: Path) -> Iterator[Document]:
+    """SMS messages of the spam task's train split, one document each, no labels."""
+    return _task_train_documents("sms-spam", "spam", root)
+
+
+@reader("rotten-tomatoes")
+def read_reviews(root: Path) -> Iterator[Document]:
+    """Film-review snippets of the sentiment task's train split, one document each, no labels."""
+    return _task_train_documents("rotten-tomatoes", "sentiment", root)
 
 
 WORDNET_POS = {"noun": "n", "verb": "v", "adj": "adj", "adv": "adv"}
@@ -166,7 +204,7 @@ def read_wordnet(root: Path) -> Iterator[Document]:
 
 # --- the corpus -----------------------------------------------------------------------
 
-DEFAULT_SOURCES = ("shakespeare", "bible", "bbc-news", "wordnet")
+DEFAULT_SOURCES = ("shakespeare", "bible", "bbc-news", "wordnet", "sms-spam", "rotten-tomatoes")
 
 
 def documents(

@@ -132,7 +132,7 @@ def read_bbc_news(root: Path) -> Iterator[Example]:
     ids ('business/001.txt') and cleaned text are exactly the pretraining corpus's."""
     from engine import corpus
 
-    for doc in corpus.read_bbc_news(root):
+    for doc in corpus.read_bbc_articles(root):
         yield Example(doc.id, doc.text, doc.id.split("/", 1)[0])
 
 
