@@ -24,9 +24,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", type=int, help="training steps (base; default: preset's)")
     parser.add_argument("--fresh", action="store_true", help="ignore an interrupted build's checkpoint")
     parser.add_argument("--vocab-size", type=int, help="tokenizer vocabulary (default 4096)")
+    parser.add_argument("--threads", type=int, help="torch CPU threads (1 is faster on a busy machine)")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     if args.target == "tokenizer":
         build_tokenizer(vocab_size=args.vocab_size)
     elif args.target == "base":

@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,6 +68,7 @@ def gpt2_config(preset, vocab_size: int, *, eot_id: int = 0):
         bos_token_id=eot_id,
         eos_token_id=eot_id,
         tie_word_embeddings=True,
+        activation_function="gelu_pytorch_tanh",  # GPT-2's tanh GELU as one fused kernel
     )
     config._attn_implementation = "sdpa"
     return config
@@ -139,6 +141,23 @@ def provenance() -> dict:
 # --- saving and loading ---------------------------------------------------------------
 
 
+@contextmanager
+def _quiet_transformers():
+    """No progress bars or info chatter from transformers while we save or load."""
+    from transformers.utils import logging
+
+    was_enabled = logging.is_progress_bar_enabled()
+    verbosity = logging.get_verbosity()
+    logging.disable_progress_bar()
+    logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        logging.set_verbosity(verbosity)
+        if was_enabled:
+            logging.enable_progress_bar()
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -162,9 +181,10 @@ def save_artifact(name: str, model, tokenizer, manifest: dict, *, root: Path = M
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=root))
     try:
         half = copy.deepcopy(model).to(getattr(torch, STORAGE_DTYPE))
-        half.save_pretrained(tmp, safe_serialization=True)
+        with _quiet_transformers():
+            half.save_pretrained(tmp, safe_serialization=True)
         (tmp / "generation_config.json").unlink(missing_ok=True)  # not ours to promise
-        tokenizer.backend_tokenizer.save(str(tmp / TOKENIZER_FILE))
+        (tmp / TOKENIZER_FILE).write_text(tokenizer.backend_tokenizer.to_str(), encoding="utf-8")
         manifest = dict(manifest)
         manifest.update(
             name=name,
@@ -176,6 +196,9 @@ def save_artifact(name: str, model, tokenizer, manifest: dict, *, root: Path = M
         )
         manifest.setdefault("config", model.config.to_dict())
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1, default=str) + "\n")
+        tmp.chmod(0o755)  # mkdtemp makes it private; an artifact is for everyone to read
+        for path in tmp.iterdir():
+            path.chmod(0o644)
         old = root / f".{name}.old.{os.getpid()}"
         if target.exists():
             os.replace(target, old)
@@ -247,9 +270,10 @@ def load_artifact(name: str = "base", *, root: Path = MODELS_DIR) -> LoadedModel
     except Exception as exc:  # tokenizers raises plain Exceptions for bad JSON
         raise ArtifactError(f"The tokenizer of model artifact {name!r} cannot be read ({exc}). {fix}") from None
     try:
-        model = AutoModelForCausalLM.from_pretrained(
-            folder, dtype=torch.float32, attn_implementation="sdpa", local_files_only=True
-        )
+        with _quiet_transformers():
+            model = AutoModelForCausalLM.from_pretrained(
+                folder, dtype=torch.float32, attn_implementation="sdpa", local_files_only=True
+            )
     except Exception as exc:
         raise ArtifactError(f"The weights of model artifact {name!r} cannot be loaded ({exc}). {fix}") from None
     model.eval()

@@ -45,8 +45,8 @@ PRESETS: dict[str, Preset] = {
                warmup_steps=5, steps=40, eval_every=20, eval_windows=4),
         Preset("lab", n_layer=2, n_embd=96, n_head=4, context=64, batch_size=16, lr=3e-3,
                warmup_steps=20, steps=400, eval_every=50, eval_windows=8, max_minutes=1.0),
-        Preset("base", n_layer=4, n_embd=192, n_head=6, context=128, batch_size=32, lr=3e-3,
-               warmup_steps=100, steps=6000, eval_every=250, eval_windows=32, max_minutes=55.0),
+        Preset("base", n_layer=4, n_embd=128, n_head=4, context=128, batch_size=32, lr=3e-3,
+               warmup_steps=100, steps=8000, eval_every=250, eval_windows=64, max_minutes=50.0),
     ]
 }
 

@@ -119,6 +119,7 @@ def next_token_loss(model, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 def evaluate(model, val_sets: dict[str, np.ndarray], *, context: int, windows: int, batch_size: int = 32) -> dict:
     """Mean next-token loss per source on fixed windows; 'val_loss' is their plain mean."""
     was_training = model.training
+    device = next(model.parameters()).device
     model.eval()
     losses = {}
     for source, ids in val_sets.items():
@@ -127,7 +128,7 @@ def evaluate(model, val_sets: dict[str, np.ndarray], *, context: int, windows: i
         chunks = eval_windows(ids, windows, context)
         total, count = 0.0, 0
         for i in range(0, len(chunks), batch_size):
-            c = chunks[i : i + batch_size]
+            c = chunks[i : i + batch_size].to(device)
             loss = next_token_loss(model, c[:, :-1], c[:, 1:])
             total += loss.item() * c[:, 1:].numel()
             count += c[:, 1:].numel()
