@@ -290,6 +290,7 @@ class LabSnapshot:
 
 
 _ids = itertools.count(1)
+_FIRST_USE_LOCK = threading.Lock()  # two jobs starting at once in a fresh process must not both import transformers
 
 
 class LabJob:
@@ -336,13 +337,16 @@ class LabJob:
             self.manager.cancel(self)
 
     def join(self, timeout: float | None = None) -> None:
-        """Wait for the training thread (tests, benchmarks)."""
+        """Wait for the job to end (tests, benchmarks); a waiter counts as watching it."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        while self._thread is None and self.snapshot().active:
+        while self.snapshot().active:
             if deadline is not None and time.monotonic() > deadline:
                 return
-            time.sleep(0.02)
-        if self._thread is not None:
+            if self._thread is not None:
+                self._thread.join(0.25)
+            else:
+                time.sleep(0.02)
+        if self._thread is not None:  # done; let the thread free its slot too
             self._thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
 
     # -- internals ---------------------------------------------------------------------------
@@ -382,7 +386,10 @@ class LabJob:
         settings = self.settings
         data = prepare(settings)
         preset = get_preset(settings.preset)
-        model = new_model(preset, data.vocab.size, seed=settings.seed)
+        with _FIRST_USE_LOCK:  # transformers' lazy imports are not thread-safe on first use
+            model = new_model(preset, data.vocab.size, seed=settings.seed)
+            start = evaluate(model, {"train": data.train_ids, "val": data.val_ids}, context=preset.context,
+                             windows=preset.eval_windows)["val_losses"]
         self.model = model
         known = set(words(data.train_text))
         train_grams = set(ngrams(words(data.train_text)))
@@ -404,9 +411,8 @@ class LabJob:
             with self._lock:
                 self._samples.append(s)
 
-        # Step 0: the untrained model. Its loss is about ln(V), a uniform guess; its sample is noise.
-        start = evaluate(model, {"train": data.train_ids, "val": data.val_ids}, context=preset.context,
-                         windows=preset.eval_windows)["val_losses"]
+        # Step 0 (`start` above): the untrained model. Its loss is about ln(V), a uniform guess;
+        # its sample is noise.
         with self._lock:
             self._train_points.append((0, start["train"]))
             self._val_points.append((0, start["val"]))

