@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from engine.probes import encode_plain
+from engine.probes import context_length, encode_plain
 
 LN2 = math.log(2.0)
 
@@ -99,7 +99,9 @@ def score_probes(lm, probes: pd.DataFrame, answer_sets: dict[str, list[str]], *,
         for kind, group in probes.groupby("answer_kind", sort=False):
             answers = list(answer_sets[kind])
             cands = _candidate_ids(lm.tokenizer, answers)
-            prompts = [encode_plain(lm.tokenizer, p) for p in group["prompt"]]
+            # a prompt too long for the context window keeps its last tokens
+            room = max(1, context_length(model) - max(len(c) for c in cands))
+            prompts = [encode_plain(lm.tokenizer, p)[-room:] for p in group["prompt"]]
             scores, next_logp = _candidate_logprobs(model, prompts, cands, batch=batch)
             cand_p = np.exp(scores - scores.max(axis=1, keepdims=True))
             cand_p /= cand_p.sum(axis=1, keepdims=True)  # (P, K) renormalised over candidates
