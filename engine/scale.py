@@ -37,7 +37,7 @@ class ReferenceRun:
 REFERENCE_RUNS: tuple[ReferenceRun, ...] = (
     # Karpathy, nanoGPT README and config/train_shakespeare_char.py: a 10.65M-parameter
     # character model, 5,000 iterations x 64 windows x 256 characters = 82M tokens.
-    ReferenceRun("nanoGPT, Shakespeare by characters", 10.65e6, 5000 * 64 * 256, 2023,
+    ReferenceRun("nanoGPT Shakespeare (chars)", 10.65e6, 5000 * 64 * 256, 2023,
                  "github.com/karpathy/nanoGPT, config/train_shakespeare_char.py"),
     # Radford et al. 2019, "Language Models are Unsupervised Multitask Learners": 1.5B
     # parameters on WebText (about 40 GB of text). The paper gives no token count; 40 GB
@@ -97,6 +97,14 @@ def ruler_rows(run_params: float, run_tokens: float, *, run_name: str = "This ru
         rows.append({"name": ref.name, "params": ref.params, "tokens": ref.tokens, "flops": ref.flops,
                      "kind": "published", "source": ref.source, "estimated": ref.estimated})
     return sorted(rows, key=lambda r: r["flops"])
+
+
+def human(n: float) -> str:
+    """A count in short words: 235K, 82M, 1.5B, 15.6T."""
+    for suffix, size in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if abs(n) >= size:
+            return f"{n / size:.3g}{suffix}"
+    return f"{n:.3g}"
 
 
 def times_smaller(small: float, big: float) -> str:

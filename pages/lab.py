@@ -207,17 +207,18 @@ def ruler_figure(params: int, tokens: int) -> tuple[go.Figure, str, list[dict]]:
     """A log-scale bar per training run, this run highlighted (absent until it has seen tokens)."""
     rows = scale.ruler_rows(params, tokens)
     colors = {"this run": RUN_COLOR, "ours": OURS_COLOR, "published": REF_COLOR}
-    names = [r["name"] + (" (tokens estimated)" if r["estimated"] else "") for r in rows]
+    names = [f"{r['name']}{' *' if r['estimated'] else ''}<br>{scale.human(r['params'])} × {scale.human(r['tokens'])} tokens"
+             for r in rows]  # two short lines: fits a phone's width
     fig = go.Figure(go.Bar(
         x=[r["flops"] for r in rows], y=names, orientation="h",
         marker_color=[colors[r["kind"]] for r in rows],
-        text=[f"{r['params']:.3g} params × {r['tokens']:.3g} tokens" for r in rows], textposition="inside",
-        insidetextanchor="start", textfont=dict(color="white"),
         hovertext=[r["source"] or "this lab run" for r in rows],
     ))
+    low = math.log10(min(r["flops"] for r in rows)) - 2  # every bar, this run's too, gets a visible length
+    high = math.log10(max(r["flops"] for r in rows)) + 0.5
     fig.update_layout(xaxis=dict(type="log", title="training compute, FLOPs (about 6 × parameters × tokens)",
-                                 exponentformat="power"),
-                      yaxis=dict(type="category"), height=80 + 34 * len(rows),
+                                 exponentformat="power", range=[low, high]),
+                      yaxis=dict(type="category"), height=80 + 44 * len(rows),
                       margin=dict(l=10, r=10, t=10, b=50))
     run = next((r for r in rows if r["kind"] == "this run"), None)
     biggest = max(rows, key=lambda r: r["flops"])
@@ -338,7 +339,8 @@ def show(snap: lab.LabSnapshot, *, live: bool = False) -> None:
             f"more tokens with a model {scale.times_smaller(snap.params, chin['params'])} bigger, for "
             f"{scale.times_smaller(snap.compute_flops, chin['flops'])} this run's compute. Each bar is one "
             "training run; the compute is about 6 × parameters × tokens (2 for the forward pass, 4 for the "
-            "backward pass, per parameter per token)."
+            "backward pass, per parameter per token). * GPT-2's paper gives no token count; about 10B is our "
+            "estimate from the size of its WebText data."
         )
 
 
@@ -361,4 +363,5 @@ else:
     st.subheader("How far from a real run")
     fig, alt, _ = ruler_figure(0, 0)
     figure(fig, alt=alt, key="ruler-empty")
-    st.caption("Compute is about 6 × parameters × tokens. Your run will appear on this ruler once it starts.")
+    st.caption("Compute is about 6 × parameters × tokens. Your run will appear on this ruler once it starts. "
+               "* GPT-2's paper gives no token count; about 10B is our estimate from the size of its WebText data.")

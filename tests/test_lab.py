@@ -191,3 +191,4 @@ def test_six_n_d_and_ruler_rows():
     assert all(r["source"] for r in rows if r["kind"] == "published")
     assert scale.ruler_rows(0, 0, include_base=False)[0]["kind"] == "published"
     assert scale.times_smaller(1, 2.5e6) == "2.5 million times"
+    assert [scale.human(x) for x in (235_296, 82e6, 1.5e9, 15.6e12, 12)] == ["235K", "82M", "1.5B", "15.6T", "12"]
