@@ -268,7 +268,7 @@ def show(snap: lab.LabSnapshot, *, live: bool = False) -> None:
         c4.metric("Validation loss", f"{snap.val_points[-1][1]:.2f}",
                   help="Loss on the held-out last tenth, which the model never trains on.")
     if snap.train_tokens:
-        st.caption(f"Vocabulary: {snap.vocab_size:,} tokens ({lab.VOCABULARIES.get(snap.vocab_kind, snap.vocab_kind)}). "
+        st.caption(f"Vocabulary: {snap.vocab_size:,} tokens ({'the characters of the text' if snap.vocab_kind == 'characters' else 'our BPE'}). "
                    f"Model: {snap.params:,} parameters. The training part is {snap.train_tokens:,} tokens long, so "
                    f"the model has read it about {snap.tokens_seen / snap.train_tokens:.1f} times.")
 
