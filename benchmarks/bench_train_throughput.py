@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine import models  # noqa: E402
 from engine.presets import get_preset  # noqa: E402
-from engine.train import TrainConfig, config_from_preset, get_batch, make_optimizer, train  # noqa: E402
+from engine.train import TrainConfig, config_from_preset, get_batch, train  # noqa: E402
 
 
 # --- a plain GPT, nanoGPT style ---------------------------------------------------------
@@ -76,7 +76,7 @@ def plain_tokens_per_s(preset, vocab: int, ids: np.ndarray, steps: int, warmup: 
     torch.manual_seed(0)
     model = PlainGPT(vocab, preset.context, preset.n_layer, preset.n_embd, preset.n_head)
     config = TrainConfig(batch_size=preset.batch_size, context=preset.context, lr=preset.lr)
-    optimizer = make_optimizer(model, config)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, betas=config.betas, weight_decay=0.1)
     model.train()
     for step in range(warmup + steps):
         if step == warmup:
@@ -121,9 +121,10 @@ def main() -> None:
           f"T{preset.context} B{preset.batch_size} V{args.vocab}; torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads")
     engine, plain = [], []
-    for r in range(args.rounds):  # alternate, so load from other processes hits both alike
-        engine.append(engine_tokens_per_s(preset, args.vocab, ids, args.steps, args.warmup))
-        plain.append(plain_tokens_per_s(preset, args.vocab, ids, args.steps, args.warmup))
+    for r in range(args.rounds):  # alternate (ABBA), so load from other processes hits both alike
+        order = [("engine", engine_tokens_per_s), ("plain", plain_tokens_per_s)]
+        for label, fn in order if r % 2 == 0 else order[::-1]:
+            (engine if label == "engine" else plain).append(fn(preset, args.vocab, ids, args.steps, args.warmup))
         print(f"round {r + 1}: engine {engine[-1]:,.0f} tok/s, plain {plain[-1]:,.0f} tok/s", flush=True)
     e, p = statistics.median(engine), statistics.median(plain)
     print(f"median: engine {e:,.0f} tok/s, plain PyTorch {p:,.0f} tok/s, ratio {e / p:.2f}x")

@@ -29,6 +29,7 @@ class Preset:
     eval_every: int = 200  # steps between validation passes
     eval_windows: int = 16  # windows of `context` tokens per source per evaluation
     max_minutes: float | None = None  # wall-time bound; None: only steps
+    threads: int | None = None  # torch CPU threads while training; None: torch's default
     seed: int = 1337
 
     def as_dict(self) -> dict:
@@ -42,9 +43,9 @@ PRESETS: dict[str, Preset] = {
     p.name: p
     for p in [
         Preset("tiny", n_layer=2, n_embd=32, n_head=2, context=32, batch_size=8, lr=1e-2,
-               warmup_steps=5, steps=40, eval_every=20, eval_windows=4),
+               warmup_steps=5, steps=40, eval_every=20, eval_windows=4, threads=1),
         Preset("lab", n_layer=2, n_embd=96, n_head=4, context=64, batch_size=16, lr=3e-3,
-               warmup_steps=20, steps=400, eval_every=50, eval_windows=8, max_minutes=1.0),
+               warmup_steps=20, steps=400, eval_every=50, eval_windows=8, max_minutes=1.0, threads=1),
         Preset("base", n_layer=4, n_embd=128, n_head=4, context=128, batch_size=32, lr=3e-3,
                warmup_steps=100, steps=8000, eval_every=250, eval_windows=64, max_minutes=50.0),
     ]

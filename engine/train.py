@@ -61,6 +61,8 @@ class TrainConfig:
     checkpoint_path: Path | None = None  # where to save model + optimiser + step + RNG
     checkpoint_every: int = 0  # steps between checkpoints (0: only at the end)
     resume: bool = False  # continue from checkpoint_path if it exists
+    threads: int | None = None  # torch CPU threads while training (None: leave as is); 1 suits tiny
+    # models and busy machines, where a second thread mostly waits for the first
 
 
 @dataclass
@@ -111,7 +113,7 @@ def eval_windows(ids: np.ndarray, n: int, context: int) -> torch.Tensor:
 
 def next_token_loss(model, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Mean cross-entropy of predicting y from x, (B, T) each."""
-    logits = model(input_ids=x).logits  # (B, T, V)
+    logits = model(input_ids=x, use_cache=False).logits  # (B, T, V); no KV cache to fill while training
     return F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1))
 
 
@@ -214,6 +216,16 @@ def train(
     """Train `model` in place on next-token prediction; see the module docstring."""
     config = config or TrainConfig()
     val_sets = val_sets or {}
+    threads_before = torch.get_num_threads()
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    try:
+        return _train(model, train_ids, val_sets, config, callback, stop)
+    finally:
+        torch.set_num_threads(threads_before)
+
+
+def _train(model, train_ids, val_sets, config: TrainConfig, callback, stop) -> TrainResult:
     rank, world = _dist()
     if world > 1:
         from torch.nn.parallel import DistributedDataParallel
@@ -330,6 +342,7 @@ def config_from_preset(preset, **overrides) -> TrainConfig:
         min_lr_ratio=preset.min_lr_ratio, warmup_steps=preset.warmup_steps, weight_decay=preset.weight_decay,
         grad_clip=preset.grad_clip, eval_every=preset.eval_every, eval_windows=preset.eval_windows,
         seed=preset.seed, max_seconds=preset.max_minutes * 60 if preset.max_minutes else None,
+        threads=preset.threads,
     )
     fields.update(overrides)
     return TrainConfig(**fields)
