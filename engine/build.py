@@ -28,14 +28,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.threads:
-        import torch
-
-        torch.set_num_threads(args.threads)
     if args.target == "tokenizer":
         build_tokenizer(vocab_size=args.vocab_size)
     elif args.target == "base":
-        build_base(max_minutes=args.max_minutes, steps=args.steps, fresh=args.fresh, vocab_size=args.vocab_size)
+        build_base(max_minutes=args.max_minutes, steps=args.steps, fresh=args.fresh, vocab_size=args.vocab_size,
+                   threads=args.threads)
     return 0
 
 
@@ -84,7 +81,7 @@ def tokenizer_is_current(vocab_size: int | None = None) -> bool:
 
 
 def build_base(*, max_minutes: float | None = None, steps: int | None = None, fresh: bool = False,
-               vocab_size: int | None = None):
+               vocab_size: int | None = None, threads: int | None = None):
     """Tokenizer if needed, then the base preset on the corpus -> assets/models/base/."""
     import torch
 
@@ -103,7 +100,7 @@ def build_base(*, max_minutes: float | None = None, steps: int | None = None, fr
         print(f"resuming from {checkpoint}")
     torch.manual_seed(preset.seed)
     path = pretrain(preset, out_dir=ASSETS_DIR / "models", checkpoint=checkpoint, steps=steps,
-                    max_minutes=max_minutes, resume=True, time_schedule=True, name="base",
+                    max_minutes=max_minutes, resume=True, time_schedule=True, name="base", threads=threads,
                     extra_manifest={"recipe": "python -m engine build base", "label": None})
     loaded = models.load_artifact("base")
     samples = {p: sample_text(loaded.model, loaded.tokenizer, p) for p in SAMPLE_PROMPTS}

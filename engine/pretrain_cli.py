@@ -32,11 +32,10 @@ def run(args: argparse.Namespace) -> int:
     preset = get_preset(args.preset)
     out = args.out or REPO_ROOT / "runs" / preset.name
     rank, world, device = init_distributed()
-    if args.threads:
-        torch.set_num_threads(args.threads)
     try:
         artifact = pretrain(preset, out_dir=out, checkpoint=out / "checkpoint.pt", steps=args.steps,
-                            max_minutes=args.max_minutes, resume=args.resume, device=device)
+                            max_minutes=args.max_minutes, resume=args.resume, device=device,
+                            threads=args.threads)
         if rank == 0 and artifact:
             print(f"saved {artifact}")
     finally:
@@ -69,7 +68,8 @@ def init_distributed():
 
 def pretrain(preset, *, out_dir: Path, checkpoint: Path, steps: int | None = None,
              max_minutes: float | None = None, resume: bool = False, time_schedule: bool = False,
-             name: str | None = None, device=None, extra_manifest: dict | None = None) -> Path | None:
+             name: str | None = None, device=None, threads: int | None = None,
+             extra_manifest: dict | None = None) -> Path | None:
     """Train `preset` on the corpus with our tokenizer; rank 0 saves out_dir/<name>/. Returns that path."""
     import torch
     from tqdm import tqdm
@@ -81,7 +81,14 @@ def pretrain(preset, *, out_dir: Path, checkpoint: Path, steps: int | None = Non
     world = int(os.environ.get("WORLD_SIZE", "1"))
     device = device or torch.device("cpu")
     tokenizer = ourtokenizer.load()
-    train_ids, val_sets = corpus.token_arrays(tokenizer, cache=rank == 0 or world == 1)
+    if rank == 0:  # encodes the corpus once and caches it; the other ranks then read the cache
+        train_ids, val_sets = corpus.token_arrays(tokenizer)
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.barrier()
+    if rank != 0:
+        train_ids, val_sets = corpus.token_arrays(tokenizer)
     model = models.new_model(preset, len(tokenizer)).to(device)
     overrides = {"checkpoint_path": checkpoint, "resume": resume, "time_schedule": time_schedule,
                  "checkpoint_every": max(preset.eval_every, 1), "callback_every": 5}
@@ -89,6 +96,8 @@ def pretrain(preset, *, out_dir: Path, checkpoint: Path, steps: int | None = Non
         overrides["steps"] = steps
     if max_minutes is not None:
         overrides["max_seconds"] = max_minutes * 60
+    if threads is not None:
+        overrides["threads"] = threads
     config = config_from_preset(preset, **overrides)
 
     bar = tqdm(total=config.steps, desc=f"pretrain {preset.name}", unit="step", disable=rank != 0)
