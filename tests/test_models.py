@@ -107,3 +107,15 @@ def test_committed_base_model_loads():
     ids = loaded.tokenizer("ROMEO:\n", return_tensors="pt").input_ids
     with torch.no_grad():
         assert loaded.model(input_ids=ids).logits.shape[-1] == loaded.model.config.vocab_size
+
+
+def test_engine_commands_import_without_torch():
+    """`python -m engine data` must not pay for torch: command modules import it inside run()."""
+    import subprocess
+    import sys
+
+    code = ("import sys, engine.pretrain_cli, engine.build, engine.corpus, engine.presets, engine.ourtokenizer, "
+            "engine.models; print(sorted(m for m in ('torch', 'transformers', 'tokenizers') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=models.REPO_ROOT).stdout.strip()
+    assert out == "[]"
