@@ -23,16 +23,18 @@ MAX_SENTENCE_TOKENS = 48  # the causal view draws at most this many tokens
 TOP_K_BARS = 10
 MAX_RELATED = 6
 
-DEFAULT_PREFIX = "In the beginning God created the heaven and the"
-DEFAULT_CONTINUATION = " earth."
+DEFAULT_PREFIX = "And the LORD spake unto"
+DEFAULT_CONTINUATION = " Moses, saying"
 DEFAULT_SENTENCE = "The king said unto his servants, Go and fetch the horse."
 # The microscope's example, in the spirit of "the cat sat on the ... mat":
 # a prefix with several sensible next words, one of which we make more likely.
-# " horse" is one token in our tokenizer (" throne" is two); to be re-checked on the trained base model.
+# " horse" is one token in our tokenizer (" throne" is two). On the committed base model one step at
+# lr 0.001 lifts it from 0.2% (rank 89) to 1.2% (rank 10), the royal prefixes rise with it and
+# "The prime minister said" does not move; by lr 0.01 every prefix starts to say "horse".
 DEFAULT_MICRO_PREFIX = "And the king rode upon his"
 DEFAULT_TARGET = "horse"
 DEFAULT_RELATED = "And the queen rode upon her\nThe king sat upon his\nAnd David rode upon his\nThe prime minister said"
-LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+LEARNING_RATES = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 
 BASE, SMOL = "base", smollm.NAME
 OFFLINE_LABELS = {
@@ -388,7 +390,7 @@ raw_mp = m1.text_input("Prefix", value=DEFAULT_MICRO_PREFIX, key="mprefix", max_
 raw_target = m2.text_input("Target next word", value=DEFAULT_TARGET, key="target", max_chars=60, bind="query-params")
 micro_prefix, n1 = clean_user_text(raw_mp, max_chars=MAX_SHORT)
 target_text, n2 = clean_user_text(raw_target, max_chars=60)
-lr = st.select_slider("Learning rate", options=LEARNING_RATES, value=0.1, key="lr", bind="query-params",
+lr = st.select_slider("Learning rate", options=LEARNING_RATES, value=0.001, key="lr", bind="query-params",
                       help="How far one step moves the weights. Too large a step can overshoot and make things worse.")
 raw_related = st.text_area("Related prefixes (one per line): does the step change them too?", value=DEFAULT_RELATED,
                            key="related", max_chars=MAX_SHORT * 2, height=110, bind="query-params")
