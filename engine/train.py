@@ -112,9 +112,31 @@ def eval_windows(ids: np.ndarray, n: int, context: int) -> torch.Tensor:
 
 
 def next_token_loss(model, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Mean cross-entropy of predicting y from x, (B, T) each."""
+    """Mean cross-entropy of predicting y from x, (B, T) each.
+
+    When gradients are wanted and the model is GPT-2-shaped (a body plus a
+    bias-free lm_head), the output layer and the loss run fused, chunk by chunk
+    (engine.fused_ce): same numbers, without holding all B*T*V logits.
+    """
+    body, head = getattr(model, "transformer", None), getattr(model, "lm_head", None)
+    if torch.is_grad_enabled() and body is not None and head is not None and head.bias is None:
+        from engine.fused_ce import linear_cross_entropy
+
+        h = body(input_ids=x, use_cache=False).last_hidden_state  # (B, T, C)
+        return linear_cross_entropy(h.reshape(-1, h.size(-1)), head.weight, y.reshape(-1))
     logits = model(input_ids=x, use_cache=False).logits  # (B, T, V); no KV cache to fill while training
     return F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1))
+
+
+class NextTokenLoss(torch.nn.Module):
+    """model -> its loss on (x, y): the module DDP wraps, so its forward sees the whole step."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return next_token_loss(self.model, x, y)
 
 
 @torch.no_grad()
@@ -231,9 +253,9 @@ def _train(model, train_ids, val_sets, config: TrainConfig, callback, stop) -> T
         from torch.nn.parallel import DistributedDataParallel
 
         device = next(model.parameters()).device
-        net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+        net = DistributedDataParallel(NextTokenLoss(model), device_ids=[device.index] if device.type == "cuda" else None)
     else:
-        net = model
+        net = NextTokenLoss(model)
     device = next(model.parameters()).device
     optimizer = make_optimizer(model, config)
     torch.manual_seed(config.seed + rank)  # dropout, if any
@@ -278,7 +300,7 @@ def _train(model, train_ids, val_sets, config: TrainConfig, callback, stop) -> T
 
         x, y = get_batch(train_ids, config.batch_size, config.context, seed=config.seed, step=step, rank=rank)
         x, y = x.to(device), y.to(device)
-        loss = next_token_loss(net, x, y)
+        loss = net(x, y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if config.grad_clip:

@@ -112,3 +112,33 @@ def test_too_little_text_is_a_clear_error():
     model, cfg = tiny(steps=2)
     with pytest.raises(ValueError, match="need at least"):
         train(model, IDS[:10], None, cfg)
+
+
+def test_fused_output_layer_and_loss_match_plain_cross_entropy():
+    from engine.fused_ce import linear_cross_entropy
+
+    g = torch.Generator().manual_seed(0)
+    h = torch.randn(70, 16, generator=g, dtype=torch.float64, requires_grad=True)  # 70: chunks don't divide it
+    w = torch.randn(50, 16, generator=g, dtype=torch.float64, requires_grad=True)
+    y = torch.randint(0, 50, (70,), generator=g)
+    want = torch.nn.functional.cross_entropy(h @ w.T, y)
+    want_grads = torch.autograd.grad(want * 3.0, (h, w))
+    got = linear_cross_entropy(h, w, y, chunk=32)
+    got_grads = torch.autograd.grad(got * 3.0, (h, w))
+    assert torch.allclose(got, want)
+    assert all(torch.allclose(a, b) for a, b in zip(got_grads, want_grads))
+
+
+def test_training_loss_is_the_models_own_loss():
+    from engine.train import next_token_loss
+
+    model, _ = tiny()
+    x, y = get_batch(IDS, 4, 16, seed=0, step=0)
+    fused = next_token_loss(model, x, y)  # grad enabled: the fused path
+    with torch.no_grad():
+        plain = next_token_loss(model, x, y)  # no grad: logits, then F.cross_entropy
+        windows = torch.cat([x, y[:, -1:]], dim=1)  # (B, T+1)
+        own = model(input_ids=windows, labels=windows).loss  # transformers shifts the labels itself
+    assert torch.allclose(fused, plain, atol=1e-5)
+    with torch.no_grad():
+        assert torch.allclose(next_token_loss(model, windows[:, :-1], windows[:, 1:]), own, atol=1e-5)
