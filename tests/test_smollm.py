@@ -42,7 +42,17 @@ def test_smollm2_converts_once_and_knows_paris():
     assert smollm.is_converted()
     assert "tuned assistant" in lm.label and lm.manifest["storage_dtype"] == "float16"
     assert next(lm.model.parameters()).dtype.is_floating_point
-    assert str(next(lm.model.parameters()).dtype) == "torch.float32"
+    assert str(next(lm.model.parameters()).dtype) == f"torch.{smollm.compute_dtype()}"
+    assert lm.manifest["compute_dtype"] == smollm.compute_dtype()
     d = probes.next_token_distribution(lm, "The capital of France is")
     assert d.top[0].text == " Paris" and d.top[0].prob > 0.5
     assert 0 not in probes.encode_plain(lm.tokenizer, "<|endoftext|>")
+
+
+def test_compute_dtype_follows_the_environment(monkeypatch):
+    monkeypatch.setenv(smollm.COMPUTE_DTYPE_ENV, "float32")
+    assert smollm.compute_dtype() == "float32"
+    monkeypatch.setenv(smollm.COMPUTE_DTYPE_ENV, "bfloat16")
+    assert smollm.compute_dtype() == "bfloat16"
+    monkeypatch.delenv(smollm.COMPUTE_DTYPE_ENV)
+    assert smollm.compute_dtype() == ("bfloat16" if smollm.cpu_has_native_bf16() else "float32")
