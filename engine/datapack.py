@@ -14,7 +14,6 @@ the carrier's build backend; `--via https` fetches the same bytes without doing 
 from __future__ import annotations
 
 import base64
-import hashlib
 import html
 import json
 import os
@@ -34,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Callable, Iterator
 
-from engine.paths import atomic_write_text, cache_dir
+from engine.paths import atomic_write_text, cache_dir, sha256_file
 
 DEFAULT_INDEX_URL = "https://pypi.org/simple/"
 # Checked in this order for the HTTPS fallback; the first one set wins.
@@ -307,7 +306,7 @@ def _remove_stale_temps(name: str, older_than_s: float = 3600.0) -> None:
 def _obtain(source: Source, work: Path, report: Progress, *, via: str) -> Path:
     """The distribution file, from the downloads folder if kept there, else fetched into work/."""
     kept = downloads_dir() / source.filename
-    if kept.is_file() and _sha256(kept) == source.sha256:
+    if kept.is_file() and sha256_file(kept) == source.sha256:
         report(0.80, f"using the kept {source.filename}")
         return kept
     if via not in ("auto", "pip", "https"):
@@ -327,7 +326,7 @@ def pip_available() -> bool:
 
 
 def _verify(source: Source, archive: Path) -> None:
-    got = _sha256(archive)
+    got = sha256_file(archive)
     if got != source.sha256:
         raise HashMismatchError(
             f"Refused {archive.name} for {source.name!r}: its sha256 is {got}, "
@@ -335,14 +334,6 @@ def _verify(source: Source, archive: Path) -> None:
             f"If the index serves a different file, fix the declaration in engine/datapack.py; "
             f"to retry, run: {source.command}"
         )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _fetch_failed(source: Source, how: str, detail: str) -> FetchError:

@@ -10,7 +10,6 @@ causal LMs. Weights are stored in float16 and always loaded as float32.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
@@ -22,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.paths import ASSETS_DIR, REPO_ROOT
+from engine.paths import ASSETS_DIR, REPO_ROOT, sha256_file
 
 MODELS_DIR = ASSETS_DIR / "models"
 WEIGHTS_FILE = "model.safetensors"
@@ -158,14 +157,6 @@ def _quiet_transformers():
             logging.enable_progress_bar()
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def save_artifact(name: str, model, tokenizer, manifest: dict, *, root: Path = MODELS_DIR) -> Path:
     """Write root/<name>/ atomically: float16 weights, config, tokenizer, manifest.
 
@@ -191,8 +182,8 @@ def save_artifact(name: str, model, tokenizer, manifest: dict, *, root: Path = M
             label=manifest.get("label") or f"Our {name} model ({param_count(model) / 1e6:.1f}M params)",
             params=param_count(model),
             storage_dtype=STORAGE_DTYPE,
-            tokenizer_sha256=_sha256(tmp / TOKENIZER_FILE),
-            files={p.name: _sha256(p) for p in sorted(tmp.iterdir()) if p.name != MANIFEST_FILE},
+            tokenizer_sha256=sha256_file(tmp / TOKENIZER_FILE),
+            files={p.name: sha256_file(p) for p in sorted(tmp.iterdir()) if p.name != MANIFEST_FILE},
         )
         manifest.setdefault("config", model.config.to_dict())
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1, default=str) + "\n")
@@ -239,14 +230,14 @@ def check_artifact(name: str = "base", *, root: Path = MODELS_DIR) -> dict:
         path = folder / filename
         if not path.is_file():
             raise ArtifactError(f"The model artifact {name!r} is missing {filename} in {folder}. {fix}")
-        if _sha256(path) != sha:
+        if sha256_file(path) != sha:
             what = "tokenizer" if filename == TOKENIZER_FILE else filename
             raise ArtifactError(
                 f"The model artifact {name!r} is corrupt: {what} does not match the sha256 in its "
                 f"manifest (truncated or edited?). {fix}"
             )
     tok_sha = manifest.get("tokenizer_sha256")
-    if tok_sha and _sha256(folder / TOKENIZER_FILE) != tok_sha:
+    if tok_sha and sha256_file(folder / TOKENIZER_FILE) != tok_sha:
         raise ArtifactError(
             f"The model artifact {name!r} has a tokenizer whose sha256 does not match its manifest: "
             f"the model would read different tokens than it was trained on. {fix}"

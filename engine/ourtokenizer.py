@@ -8,11 +8,10 @@ split), normalisation (text goes in as it is), and chat or padding tokens.
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-from engine.paths import ASSETS_DIR, atomic_write_text
+from engine.paths import ASSETS_DIR, atomic_write_text, sha256_file
 
 EOT = "<|endoftext|>"
 TOKENIZER_DIR = ASSETS_DIR / "tokenizer"
@@ -63,7 +62,7 @@ def load(path: Path = TOKENIZER_FILE) -> "transformers.PreTrainedTokenizerFast":
 
 
 def sha256_of(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return sha256_file(Path(path))
 
 
 def encode_documents(tok, texts: list[str], dtype="uint16"):

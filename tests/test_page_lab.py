@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from apptest_helpers import assert_clean, all_text
 
 from engine import lab
 
@@ -23,16 +24,6 @@ def page(monkeypatch):
         return AppTest.from_file(PAGE, default_timeout=120)
 
     return make
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def all_text(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
-    parts += [w.value for w in at.warning] + [e.value for e in at.error] + [s.value for s in at.success]
-    return "\n".join(str(p) for p in parts)
 
 
 def run_until(at: AppTest, predicate, timeout: float = 60.0) -> AppTest:

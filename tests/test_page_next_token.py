@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from apptest_helpers import assert_clean, all_text
 
 from engine import nudge
 from tests import tiny_lm
@@ -28,18 +29,6 @@ def page(standin, monkeypatch):
         return AppTest.from_file(PAGE, default_timeout=120)
 
     return make
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
-
-
-def all_text(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
-    parts += [w.value for w in at.warning] + [e.value for e in at.error]
-    return "\n".join(str(p) for p in parts)
 
 
 def test_renders_with_defaults(page):
@@ -117,8 +106,6 @@ def test_continuation_table_and_totals(page):
 
 
 def test_nudge_is_session_owned_and_reset_works(page):
-    from streamlit.runtime.caching import cache_resource_api  # noqa: F401
-
     a = page()
     a.session_state["mprefix"] = "The cat sat on the"
     a.session_state["target"] = "rug"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from apptest_helpers import assert_clean
 
 from engine.encodings import ENCODING_NAMES, encode_ordinary
 from engine.textinput import visible_text
@@ -33,10 +34,6 @@ def chip_rows(at: AppTest) -> list[str]:
 
 def all_markup(at: AppTest) -> str:
     return "\n".join([h.proto.body for h in at.html] + [m.value for m in at.markdown] + [c.value for c in at.caption])
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
 
 
 def test_renders_with_defaults():
