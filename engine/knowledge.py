@@ -44,7 +44,7 @@ def _candidate_logprobs(model, prompts: list[list[int]], cands: list[list[int]],
     way and right-padded (a causal model never looks right, so padding after the
     tokens we read changes nothing).
     """
-    n_p, n_k = len(prompts), len(cands)
+    n_p = len(prompts)
     first = torch.tensor([c[0] for c in cands])
     by_len: dict[int, list[int]] = {}
     for i, p in enumerate(prompts):

@@ -114,7 +114,6 @@ def test_search_with_no_match_says_so():
 
 
 def test_terms_link_to_the_registered_pages_that_show_them():
-    registered = {p.url_path for p in app.available_pages()}
     at = glossary(term="pretraining")
     shown = [link.value.removeprefix("See it on: ") for link in at.page_link if link.value.startswith("See it on")]
     titles = {"": "Home"} | {p.url_path: p.title for p in app.available_pages()}
