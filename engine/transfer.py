@@ -1,0 +1,298 @@
+"""Transfer learning, measured: the same few labelled examples given to models that start
+from nothing, from our base, or from real pretrained models, and the old strong baseline.
+
+Approaches (APPROACHES), each scored on a fixed, seeded, stratified subset of the task's
+test split:
+- "bag-of-words": TF-IDF + logistic regression (engine.baselines), the old strong baseline.
+- "from scratch": a randomly initialised GPT-2 of our base's shape plus a linear head on the
+  mean-pooled last hidden state, trained only on the labelled examples.
+- "our base, fine-tuned": the same head on a deep copy of our base; every weight trained with
+  exactly the from-scratch budget (steps, batch, schedule, learning-rate grid).
+- "our base, frozen" / "SmolLM2, frozen" / "MiniLM, frozen": logistic regression on frozen
+  mean-pooled features (engine.features, engine.baselines.linear_probe).
+The learning rate of the two trained approaches is chosen from the same small grid by
+accuracy on a validation subset, never on test. Texts are truncated to 128 tokens.
+Not handled: several seeds per row in one call (call once per seed), other heads, LoRA.
+
+`python -m engine.transfer --per-class 32 --seeds 0` prints the table of docs/TRANSFER.md.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from engine.baselines import bag_of_words, linear_probe, score
+from engine.tasks import Example, TaskData, few_shot, load_task
+
+TASKS = ("topic", "sentiment", "spam")
+APPROACHES = ("bag-of-words", "from scratch", "our base, frozen", "our base, fine-tuned",
+              "SmolLM2, frozen", "MiniLM, frozen")
+TEST_SUBSET = 500  # test examples scored per task (stratified, seeded, fixed across training seeds)
+VAL_SUBSET = 200  # validation examples used to choose the learning rate
+MAX_TOKENS = 128
+
+
+@dataclass(frozen=True)
+class Budget:
+    """One training budget, shared by from-scratch and fine-tuning so the comparison is fair."""
+    steps: int = 100  # optimiser steps
+    batch_size: int = 16  # examples per step
+    lrs: tuple[float, ...] = (1e-3, 3e-3)  # peak learning rates tried; the best on validation is kept
+    warmup_steps: int = 10
+    min_lr_ratio: float = 0.1  # cosine decay to lr * min_lr_ratio
+    weight_decay: float = 0.01
+    max_tokens: int = MAX_TOKENS
+
+
+def stratified_subset(examples: Sequence[Example], size: int | None, *, seed: int = 0) -> list[Example]:
+    """At most `size` examples keeping each label's share (seeded; independent of input order)."""
+    if size is None or size >= len(examples):
+        return list(examples)
+    rng = np.random.default_rng(seed)
+    ordered = sorted(examples, key=lambda e: e.id)
+    by_label: dict[str, list[Example]] = {}
+    for e in ordered:
+        by_label.setdefault(e.label, []).append(e)
+    chosen: list[Example] = []
+    for label in sorted(by_label):
+        group = by_label[label]
+        k = max(1, round(size * len(group) / len(examples)))
+        chosen += [group[i] for i in sorted(rng.permutation(len(group))[:k])]
+    return chosen
+
+
+# --- a classifier on top of a GPT-2 body -----------------------------------------------------
+
+
+def _classifier(body, n_labels: int, *, seed: int):
+    """GPT2Model body + Linear head on the mean of the last hidden layer over real tokens."""
+    import torch
+
+    from engine.features import masked_mean
+
+    class SequenceClassifier(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = body
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed)
+                self.head = torch.nn.Linear(body.config.n_embd, n_labels)
+
+        def forward(self, ids, mask):  # (B, T), (B, T) -> (B, n_labels)
+            hidden = self.body(input_ids=ids, attention_mask=mask).last_hidden_state  # (B, T, C)
+            return self.head(masked_mean(hidden, mask))
+
+    return SequenceClassifier()
+
+
+def _encode(tokenizer, texts: Sequence[str], max_tokens: int) -> list[list[int]]:
+    from engine.features import _token_rows
+
+    return _token_rows(tokenizer, texts, max_tokens)
+
+
+def _predict(clf, rows: list[list[int]], pad_id: int, batch_size: int = 32) -> np.ndarray:
+    import torch
+
+    from engine.features import _pad
+
+    clf.eval()
+    out = np.empty(len(rows), dtype=np.int64)
+    order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
+    with torch.inference_mode():
+        for s in range(0, len(order), batch_size):
+            idx = order[s : s + batch_size]
+            ids, mask = _pad([rows[i] for i in idx], pad_id)
+            out[idx] = clf(ids, mask).argmax(-1).numpy()
+    return out
+
+
+def _train_classifier(make_body, tokenizer, train: Sequence[Example], labels: Sequence[str], budget: Budget,
+                      lr: float, seed: int):
+    """Train a fresh classifier (make_body() gives its body) with AdamW, warm-up + cosine."""
+    import torch
+    import torch.nn.functional as F
+
+    from engine.features import _pad
+    from engine.train import TrainConfig, lr_at, make_optimizer
+
+    rows = _encode(tokenizer, [e.text for e in train], budget.max_tokens)
+    y = torch.tensor([labels.index(e.label) for e in train])
+    pad_id = tokenizer.eos_token_id or 0
+    clf = _classifier(make_body(), len(labels), seed=seed)
+    config = TrainConfig(steps=budget.steps, batch_size=budget.batch_size, lr=lr, warmup_steps=budget.warmup_steps,
+                         min_lr_ratio=budget.min_lr_ratio, weight_decay=budget.weight_decay, betas=(0.9, 0.999))
+    opt = make_optimizer(clf, config)
+    rng = np.random.default_rng(seed)
+    order: list[int] = []
+    clf.train()
+    for step in range(budget.steps):
+        if len(order) < budget.batch_size:  # epochs of seeded shuffles
+            order += list(rng.permutation(len(rows)))
+        idx, order = order[: budget.batch_size], order[budget.batch_size :]
+        ids, mask = _pad([rows[i] for i in idx], pad_id)
+        loss = F.cross_entropy(clf(ids, mask), y[idx])
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step / max(1, budget.steps - 1), step, config)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(clf.parameters(), 1.0)
+        opt.step()
+    clf.eval()
+    return clf
+
+
+def _trained(make_body, tokenizer, train, evaluate_on, validation, labels, budget: Budget, seed: int, method: str):
+    """Train once per learning rate, keep the one best on validation, score it on evaluate_on."""
+    pad_id = tokenizer.eos_token_id or 0
+    val_rows = _encode(tokenizer, [e.text for e in validation], budget.max_tokens)
+    val_gold = np.array([labels.index(e.label) for e in validation])
+    best = None
+    for lr in budget.lrs:
+        clf = _train_classifier(make_body, tokenizer, train, labels, budget, lr, seed)
+        val_acc = float((_predict(clf, val_rows, pad_id) == val_gold).mean())
+        if best is None or val_acc > best[0]:
+            best = (val_acc, lr, clf)
+    val_acc, lr, clf = best
+    predicted = _predict(clf, _encode(tokenizer, [e.text for e in evaluate_on], budget.max_tokens), pad_id)
+    result = score(method, len(train), [e.label for e in evaluate_on], [labels[i] for i in predicted])
+    return result, {"lr": lr, "val_accuracy": val_acc}
+
+
+def from_scratch(task_train: Sequence[Example], task_eval: Sequence[Example], *, validation: Sequence[Example],
+                 labels: Sequence[str], tokenizer, preset="base", budget: Budget = Budget(), seed: int = 0,
+                 vocab_size: int | None = None):
+    """A fresh GPT-2 of the preset's shape (seeded init) + head, trained only on task_train.
+    Returns (Score, {"lr", "val_accuracy"})."""
+    from engine.models import new_model
+
+    vocab = vocab_size or len(tokenizer)
+    if not isinstance(preset, str):  # a GPT2Config: texts must fit its positions
+        budget = replace(budget, max_tokens=min(budget.max_tokens, preset.n_positions))
+    return _trained(lambda: new_model(preset, vocab, seed=seed).transformer, tokenizer, task_train, task_eval,
+                    validation, list(labels), budget, seed, "from scratch")
+
+
+def fine_tune(base_lm, task_train: Sequence[Example], task_eval: Sequence[Example], *,
+              validation: Sequence[Example], labels: Sequence[str], budget: Budget = Budget(), seed: int = 0):
+    """The same head on a deep copy of base_lm.model's transformer; all weights trained.
+    base_lm itself is never changed. Returns (Score, {"lr", "val_accuracy"})."""
+    budget = replace(budget, max_tokens=min(budget.max_tokens, base_lm.model.config.n_positions))
+    return _trained(lambda: copy.deepcopy(base_lm.model.transformer), base_lm.tokenizer, task_train, task_eval,
+                    validation, list(labels), budget, seed, "fine-tuned")
+
+
+def frozen_probe(extract, task_train: Sequence[Example], task_eval: Sequence[Example], *, method: str = "frozen probe"):
+    """Logistic regression on frozen features (engine.baselines.linear_probe)."""
+    return linear_probe(extract, task_train, task_eval, method=method)
+
+
+# --- the comparison -------------------------------------------------------------------------
+
+_models: dict[str, object] = {}
+
+
+def _model(name: str):
+    if name not in _models:
+        if name == "base":
+            from engine.models import load_artifact
+
+            _models[name] = load_artifact("base")
+        elif name == "smollm2":
+            from engine import smollm
+
+            _models[name] = smollm.load()
+    return _models[name]
+
+
+def compare(task: str | TaskData, per_class: int, seed: int = 0, approaches: Sequence[str] = APPROACHES, *,
+            test_size: int | None = TEST_SUBSET, budget: Budget = Budget(), models: dict | None = None) -> list[dict]:
+    """One row per approach: task, approach, per_class, seed, accuracy, macro_f1, train_seconds
+    (wall time of everything the approach did: features, training incl. the lr search, scoring),
+    n_test, and for trained approaches the chosen lr.
+
+    models may supply {"base": LoadedModel, "smollm2": LoadedModel, "minilm": (model, tokenizer)}
+    (tests pass small stand-ins); missing ones are loaded once and kept.
+    """
+    from engine import features
+
+    data = load_task(task) if isinstance(task, str) else task
+    labels = list(data.labels)
+    train = few_shot(data.train, per_class, seed)
+    evaluate_on = stratified_subset(data.test, test_size, seed=0)
+    validation = stratified_subset(data.validation, VAL_SUBSET, seed=0)
+    models = models or {}
+    get = lambda name: models[name] if name in models else _model(name)  # noqa: E731
+
+    rows = []
+    for approach in approaches:
+        t0 = time.perf_counter()
+        extra: dict = {}
+        if approach == "bag-of-words":
+            s = bag_of_words(train, evaluate_on)
+        elif approach == "from scratch":
+            s, extra = from_scratch(train, evaluate_on, validation=validation, labels=labels,
+                                    tokenizer=get("base").tokenizer, budget=budget, seed=seed,
+                                    vocab_size=get("base").model.config.vocab_size,
+                                    preset=copy.deepcopy(get("base").model.config))
+        elif approach == "our base, fine-tuned":
+            s, extra = fine_tune(get("base"), train, evaluate_on, validation=validation, labels=labels,
+                                 budget=budget, seed=seed)
+        elif approach == "our base, frozen":
+            lm = get("base")
+            s = frozen_probe(lambda t: features.decoder_features(lm, t), train, evaluate_on, method=approach)
+        elif approach == "SmolLM2, frozen":
+            lm = get("smollm2")
+            s = frozen_probe(lambda t: features.decoder_features(lm, t), train, evaluate_on, method=approach)
+        elif approach == "MiniLM, frozen":
+            enc = models.get("minilm")
+            s = frozen_probe(lambda t: features.encoder_features(t, encoder=enc), train, evaluate_on, method=approach)
+        else:
+            raise ValueError(f"unknown approach {approach!r}; known: {', '.join(APPROACHES)}")
+        rows.append({"task": data.task.name, "approach": approach, "per_class": per_class, "seed": seed,
+                     "accuracy": s.accuracy, "macro_f1": s.macro_f1,
+                     "train_seconds": round(time.perf_counter() - t0, 1), "n_test": len(evaluate_on), **extra})
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    import pandas as pd
+    import torch
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--per-class", type=int, default=32)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--tasks", nargs="+", default=list(TASKS))
+    parser.add_argument("--approaches", nargs="+", default=list(APPROACHES))
+    parser.add_argument("--steps", type=int, default=Budget.steps)
+    parser.add_argument("--test-size", type=int, default=TEST_SUBSET)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    budget = Budget(steps=args.steps)
+    rows = []
+    for name in args.tasks:
+        for seed in args.seeds:
+            for row in compare(name, args.per_class, seed, args.approaches, test_size=args.test_size, budget=budget):
+                rows.append(row)
+                print(row, flush=True)
+    table = pd.DataFrame(rows)
+    agg = table.groupby(["task", "approach"], sort=False).agg(
+        accuracy=("accuracy", "mean"), acc_sd=("accuracy", "std"), macro_f1=("macro_f1", "mean"),
+        f1_sd=("macro_f1", "std"), seconds=("train_seconds", "mean"), n_test=("n_test", "first")).reset_index()
+    print(f"\n{args.per_class} labelled examples per class; seeds {args.seeds}; budget {budget}; "
+          f"test: a stratified subset of at most {args.test_size} (seed 0); texts truncated to {MAX_TOKENS} tokens\n")
+    print("| task | approach | accuracy | macro-F1 | seconds |\n|---|---|---|---|---|")
+    for r in agg.itertuples():
+        sd = "" if np.isnan(r.acc_sd) else f" ± {r.acc_sd:.3f}"
+        sdf = "" if np.isnan(r.f1_sd) else f" ± {r.f1_sd:.3f}"
+        print(f"| {r.task} | {r.approach} | {r.accuracy:.3f}{sd} | {r.macro_f1:.3f}{sdf} | {r.seconds:.0f} |")
+
+
+if __name__ == "__main__":
+    main()

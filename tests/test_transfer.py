@@ -1,0 +1,118 @@
+"""Transfer approaches on a tiny toy task with the tiny stand-in LM: each learns, nothing
+shared is changed, features are deterministic and padding-proof. Real models only where
+the data pack has them (skipped otherwise)."""
+import hashlib
+
+import numpy as np
+import pytest
+import torch
+
+from engine import features, transfer
+from engine.tasks import Example, Task, TaskData
+from tests import tiny_lm
+
+SPORT = ["the team won the match", "a late goal in the final", "the striker scored twice",
+         "the coach praised the players", "fans cheered at the stadium", "the keeper saved a penalty"]
+MONEY = ["shares fell on the stock market", "the bank raised interest rates", "profits rose at the firm",
+         "investors sold their bonds", "the economy grew last quarter", "prices and wages went up"]
+
+
+def _toy_task(seed: int = 0) -> TaskData:
+    rng = np.random.default_rng(seed)
+
+    def make(split, label, phrases, n):
+        out = []
+        for i in range(n):
+            a, b = rng.choice(len(phrases), 2, replace=False)
+            out.append(Example(f"{split}/{label}/{i}", f"{phrases[a]}, and {phrases[b]}.", label))
+        return out
+
+    splits = {s: tuple(make(s, "sport", SPORT, n) + make(s, "money", MONEY, n))
+              for s, n in (("train", 24), ("validation", 10), ("test", 20))}
+    task = Task(name="toy", source="", labels=("sport", "money"), description="toy", reader=None)
+    return TaskData(task=task, **splits)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    torch.manual_seed(0)
+    return tiny_lm.load(tiny_lm.build(tmp_path_factory.mktemp("tiny_transfer")))
+
+
+def _digest(model) -> str:
+    h = hashlib.sha256()
+    for name, t in sorted(model.state_dict().items()):
+        h.update(name.encode())
+        h.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
+BUDGET = transfer.Budget(steps=40, batch_size=8, lrs=(1e-2,), warmup_steps=4)
+
+
+def test_trained_and_probe_approaches_learn_and_leave_the_base_alone(tiny):
+    data = _toy_task()
+    before = _digest(tiny.model)
+    rows = transfer.compare(data, 16, 0, ["bag-of-words", "from scratch", "our base, frozen", "our base, fine-tuned"],
+                            test_size=30, budget=BUDGET, models={"base": tiny})
+    assert _digest(tiny.model) == before  # fine-tuning worked on a copy
+    assert [r["approach"] for r in rows] == ["bag-of-words", "from scratch", "our base, frozen", "our base, fine-tuned"]
+    for r in rows:
+        assert r["n_test"] == 30 and r["per_class"] == 16 and r["train_seconds"] >= 0
+        assert r["accuracy"] >= 0.75, r  # chance is 0.5
+    assert rows[1]["lr"] == 1e-2
+
+
+def test_fine_tune_is_seeded(tiny):
+    data = _toy_task()
+    kw = dict(validation=data.validation, labels=data.labels, budget=transfer.Budget(steps=5, batch_size=4, lrs=(1e-2,)))
+    a, _ = transfer.fine_tune(tiny, data.train[:8] + data.train[-8:], data.test, seed=3, **kw)
+    b, _ = transfer.fine_tune(tiny, data.train[:8] + data.train[-8:], data.test, seed=3, **kw)
+    assert a == b
+
+
+def test_decoder_features_are_deterministic_shaped_and_padding_proof(tiny):
+    texts = ["The cat sat on the mat.", "And God said unto Noah, make thee an ark. " * 3, "", "é ✓ <|endoftext|>"]
+    features.clear_cache()
+    x = features.decoder_features(tiny, texts)
+    assert x.shape == (4, tiny.model.config.n_embd) and x.dtype == np.float32 and np.isfinite(x).all()
+    features.clear_cache()
+    np.testing.assert_allclose(features.decoder_features(tiny, texts), x, atol=1e-6)  # float rounding only
+    alone = features.decoder_features(tiny, [texts[0]], batch_size=1)
+    features.clear_cache()
+    np.testing.assert_allclose(features.decoder_features(tiny, [texts[0]], batch_size=1), alone, atol=1e-6)
+    np.testing.assert_allclose(alone[0], x[0], atol=1e-5)  # batched with a longer text: same vector
+    assert features.decoder_features(tiny, [texts[0]]) is not None  # cached
+    assert features.decoder_features(tiny, texts, pooling="last").shape == x.shape
+    long = features.decoder_features(tiny, ["word " * 500])  # truncated to the model's 64 positions
+    assert long.shape == (1, x.shape[1])
+    with pytest.raises(ValueError):
+        features.decoder_features(tiny, texts, pooling="max")
+
+
+def test_bfloat16_models_give_float32_features(tiny):
+    import copy
+
+    half = copy.copy(tiny)
+    half.model = copy.deepcopy(tiny.model).to(torch.bfloat16)
+    x = features.decoder_features(half, ["The dog sat on the rug."])
+    assert x.dtype == np.float32 and x.shape == (1, tiny.model.config.n_embd)
+
+
+def test_stratified_subset_keeps_shares_and_is_fixed():
+    data = _toy_task()
+    sub = transfer.stratified_subset(data.test, 10, seed=0)
+    assert len(sub) == 10 and sum(e.label == "sport" for e in sub) == 5
+    assert sub == transfer.stratified_subset(tuple(reversed(data.test)), 10, seed=0)
+    assert transfer.stratified_subset(data.test, None) == list(data.test)
+
+
+def test_real_frozen_bases_learn_the_toy_task():
+    from engine import datapack, smollm
+
+    if not datapack.is_available("minilm") or not smollm.is_converted():
+        pytest.skip("MiniLM or the converted SmolLM2 is not here")
+    rows = transfer.compare(_toy_task(), 16, 0, ["SmolLM2, frozen", "MiniLM, frozen"], test_size=30)
+    for r in rows:
+        assert r["accuracy"] >= 0.8, r
+    assert features.encoder_features(["a", "b c"]).shape == (2, 384)
