@@ -10,6 +10,29 @@ import streamlit as st
 from engine.textinput import clean_user_text, fix_surrogates
 
 
+def use_app_navigation() -> None:
+    """Make sure app.py's navigation, not the folder's, serves every reader.
+
+    Streamlit treats an app with a `pages/` folder as an old-style multipage app
+    until the entry script first calls st.navigation. So on a fresh server the
+    first visitor who opens a deep link (say /tokens) would get the folder's page
+    list, with "app" and "ui" in it. This turns that mode off for the server and
+    reloads that visitor's tab once, so its new session runs app.py and shows the
+    same page with the app's own navigation.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        import streamlit.components.v1 as components
+
+        components.html("<script>window.parent.location.reload()</script>", height=0)
+        st.stop()
+
+
+use_app_navigation()  # every page imports this module, so a page's first run lands here
+
+
 def bounded_text_area(
     label: str,
     *,
