@@ -166,23 +166,29 @@ def _trained(make_body, tokenizer, train, evaluate_on, validation, labels, budge
 
 def from_scratch(task_train: Sequence[Example], task_eval: Sequence[Example], *, validation: Sequence[Example],
                  labels: Sequence[str], tokenizer, preset="base", budget: Budget = Budget(), seed: int = 0,
-                 vocab_size: int | None = None):
-    """A fresh GPT-2 of the preset's shape (seeded init) + head, trained only on task_train.
-    Returns (Score, {"lr", "val_accuracy"})."""
+                 steps: int | None = None, vocab_size: int | None = None):
+    """A fresh GPT-2 of the preset's shape (a Preset, its name, or a GPT2Config; seeded init) + head,
+    trained only on task_train. steps overrides budget.steps. Returns (Score, {"lr", "val_accuracy"})."""
     from engine.models import new_model
 
+    budget = replace(budget, steps=steps or budget.steps)
+
     vocab = vocab_size or len(tokenizer)
-    if not isinstance(preset, str):  # a GPT2Config: texts must fit its positions
-        budget = replace(budget, max_tokens=min(budget.max_tokens, preset.n_positions))
+    from engine.presets import get_preset
+
+    positions = getattr(preset, "n_positions", None) or (get_preset(preset) if isinstance(preset, str) else preset).context
+    budget = replace(budget, max_tokens=min(budget.max_tokens, positions))  # texts must fit its positions
     return _trained(lambda: new_model(preset, vocab, seed=seed).transformer, tokenizer, task_train, task_eval,
                     validation, list(labels), budget, seed, "from scratch")
 
 
 def fine_tune(base_lm, task_train: Sequence[Example], task_eval: Sequence[Example], *,
-              validation: Sequence[Example], labels: Sequence[str], budget: Budget = Budget(), seed: int = 0):
+              validation: Sequence[Example], labels: Sequence[str], budget: Budget = Budget(), seed: int = 0,
+              steps: int | None = None):
     """The same head on a deep copy of base_lm.model's transformer; all weights trained.
-    base_lm itself is never changed. Returns (Score, {"lr", "val_accuracy"})."""
-    budget = replace(budget, max_tokens=min(budget.max_tokens, base_lm.model.config.n_positions))
+    base_lm itself is never changed. steps overrides budget.steps. Returns (Score, {"lr", "val_accuracy"})."""
+    budget = replace(budget, steps=steps or budget.steps,
+                     max_tokens=min(budget.max_tokens, base_lm.model.config.n_positions))
     return _trained(lambda: copy.deepcopy(base_lm.model.transformer), base_lm.tokenizer, task_train, task_eval,
                     validation, list(labels), budget, seed, "fine-tuned")
 

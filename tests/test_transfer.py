@@ -69,6 +69,9 @@ def test_fine_tune_is_seeded(tiny):
     a, _ = transfer.fine_tune(tiny, data.train[:8] + data.train[-8:], data.test, seed=3, **kw)
     b, _ = transfer.fine_tune(tiny, data.train[:8] + data.train[-8:], data.test, seed=3, **kw)
     assert a == b
+    c, info = transfer.from_scratch(data.train[:8] + data.train[-8:], data.test, tokenizer=tiny.tokenizer,
+                                    preset="tiny", steps=3, seed=0, **kw)
+    assert c.n_train == 16 and info["lr"] == 1e-2
 
 
 def test_decoder_features_are_deterministic_shaped_and_padding_proof(tiny):
