@@ -267,7 +267,6 @@ def compare(task: str | TaskData, per_class: int, seed: int = 0, approaches: Seq
 
 
 def main(argv: list[str] | None = None) -> None:
-    import pandas as pd
     import torch
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -287,17 +286,25 @@ def main(argv: list[str] | None = None) -> None:
             for row in compare(name, args.per_class, seed, args.approaches, test_size=args.test_size, budget=budget):
                 rows.append(row)
                 print(row, flush=True)
-    table = pd.DataFrame(rows)
-    agg = table.groupby(["task", "approach"], sort=False).agg(
-        accuracy=("accuracy", "mean"), acc_sd=("accuracy", "std"), macro_f1=("macro_f1", "mean"),
-        f1_sd=("macro_f1", "std"), seconds=("train_seconds", "mean"), n_test=("n_test", "first")).reset_index()
     print(f"\n{args.per_class} labelled examples per class; seeds {args.seeds}; budget {budget}; "
           f"test: a stratified subset of at most {args.test_size} (seed 0); texts truncated to {MAX_TOKENS} tokens\n")
-    print("| task | approach | accuracy | macro-F1 | seconds |\n|---|---|---|---|---|")
+    print(markdown_table(rows))
+
+
+def markdown_table(rows: list[dict]) -> str:
+    """Mean (± sd over seeds) per task and approach; seconds are the first seed's, whose
+    features were computed cold (later seeds reuse the cached test-text features)."""
+    import pandas as pd
+
+    agg = pd.DataFrame(rows).groupby(["task", "approach"], sort=False).agg(
+        accuracy=("accuracy", "mean"), acc_sd=("accuracy", "std"), macro_f1=("macro_f1", "mean"),
+        f1_sd=("macro_f1", "std"), seconds=("train_seconds", "first")).reset_index()
+    lines = ["| task | approach | accuracy | macro-F1 | seconds |", "|---|---|---|---|---|"]
     for r in agg.itertuples():
         sd = "" if np.isnan(r.acc_sd) else f" ± {r.acc_sd:.3f}"
         sdf = "" if np.isnan(r.f1_sd) else f" ± {r.f1_sd:.3f}"
-        print(f"| {r.task} | {r.approach} | {r.accuracy:.3f}{sd} | {r.macro_f1:.3f}{sdf} | {r.seconds:.0f} |")
+        lines.append(f"| {r.task} | {r.approach} | {r.accuracy:.3f}{sd} | {r.macro_f1:.3f}{sdf} | {r.seconds:.0f} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -119,3 +119,10 @@ def test_real_frozen_bases_learn_the_toy_task():
     for r in rows:
         assert r["accuracy"] >= 0.8, r
     assert features.encoder_features(["a", "b c"]).shape == (2, 384)
+
+
+def test_markdown_table_means_over_seeds_and_keeps_first_seconds():
+    rows = [{"task": "spam", "approach": "from scratch", "seed": s, "accuracy": a, "macro_f1": a,
+             "train_seconds": t} for s, a, t in ((0, 0.8, 20.0), (1, 0.9, 5.0))]
+    table = transfer.markdown_table(rows).splitlines()
+    assert table[2] == "| spam | from scratch | 0.850 ± 0.071 | 0.850 ± 0.071 | 20 |"
