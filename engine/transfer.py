@@ -14,7 +14,7 @@ The learning rate of the two trained approaches is chosen from the same small gr
 accuracy on a validation subset, never on test. Texts are truncated to 128 tokens.
 Not handled: several seeds per row in one call (call once per seed), other heads, LoRA.
 
-`python -m engine.transfer --per-class 32 --seeds 0` prints the table of docs/TRANSFER.md.
+`python -m engine.transfer --per-class 32 --seeds 0 1 2` prints the table of docs/TRANSFER.md.
 """
 from __future__ import annotations
 
