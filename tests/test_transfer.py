@@ -1,13 +1,13 @@
 """Transfer approaches on a tiny toy task with the tiny stand-in LM: each learns, nothing
 shared is changed, features are deterministic and padding-proof. Real models only where
 the data pack has them (skipped otherwise)."""
-import hashlib
 
 import numpy as np
 import pytest
 import torch
 
 from engine import features, transfer
+from engine.nudge import weights_fingerprint
 from engine.tasks import Example, Task, TaskData
 from tests import tiny_lm
 
@@ -39,23 +39,15 @@ def tiny(tmp_path_factory):
     return tiny_lm.load(tiny_lm.build(tmp_path_factory.mktemp("tiny_transfer")))
 
 
-def _digest(model) -> str:
-    h = hashlib.sha256()
-    for name, t in sorted(model.state_dict().items()):
-        h.update(name.encode())
-        h.update(t.detach().cpu().contiguous().numpy().tobytes())
-    return h.hexdigest()
-
-
 BUDGET = transfer.Budget(steps=40, batch_size=8, lrs=(1e-2,), warmup_steps=4)
 
 
 def test_trained_and_probe_approaches_learn_and_leave_the_base_alone(tiny):
     data = _toy_task()
-    before = _digest(tiny.model)
+    before = weights_fingerprint(tiny.model)
     rows = transfer.compare(data, 16, 0, ["bag-of-words", "from scratch", "our base, frozen", "our base, fine-tuned"],
                             test_size=30, budget=BUDGET, models={"base": tiny})
-    assert _digest(tiny.model) == before  # fine-tuning worked on a copy
+    assert weights_fingerprint(tiny.model) == before  # fine-tuning worked on a copy
     assert [r["approach"] for r in rows] == ["bag-of-words", "from scratch", "our base, frozen", "our base, fine-tuned"]
     for r in rows:
         assert r["n_test"] == 30 and r["per_class"] == 16 and r["train_seconds"] >= 0
