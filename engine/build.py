@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import time
 
 from engine.paths import ASSETS_DIR, atomic_write_text, cache_dir
 
 TARGETS = ("tokenizer", "base")
 SAMPLE_PROMPTS = ("ROMEO:\n", "And God said", "The government said", "dog (n.):")
+# The base run also keeps its weights as it passes these token counts: the
+# transfer lesson measures how much tuning gains from more pretraining.
+BASE_SNAPSHOTS = {"base-1m": 1_000_000, "base-2m": 2_000_000, "base-4m": 4_000_000, "base-8m": 8_000_000}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -96,12 +100,17 @@ def build_base(*, max_minutes: float | None = None, steps: int | None = None, fr
     checkpoint = cache_dir() / "runs" / "base" / "checkpoint.pt"
     if fresh:
         checkpoint.unlink(missing_ok=True)
-    elif checkpoint.is_file():
+    if checkpoint.is_file():
         print(f"resuming from {checkpoint}")
+    else:  # a new run: snapshots of an older run must not pass as this one's
+        for snap in BASE_SNAPSHOTS:
+            shutil.rmtree(ASSETS_DIR / "models" / snap, ignore_errors=True)
     torch.manual_seed(preset.seed)
     path = pretrain(preset, out_dir=ASSETS_DIR / "models", checkpoint=checkpoint, steps=steps,
                     max_minutes=max_minutes, resume=True, time_schedule=True, name="base", threads=threads,
-                    extra_manifest={"recipe": "python -m engine build base", "label": None})
+                    extra_manifest={"recipe": "python -m engine build base", "label": None},
+                    snapshots=BASE_SNAPSHOTS)
+    evaluate_snapshots()
     loaded = models.load_artifact("base")
     samples = {p: sample_text(loaded.model, loaded.tokenizer, p) for p in SAMPLE_PROMPTS}
     manifest = dict(loaded.manifest, samples=samples, tokenizer_manifest_sha256=ourtokenizer.sha256_of(
@@ -114,6 +123,27 @@ def build_base(*, max_minutes: float | None = None, steps: int | None = None, fr
         print(f"--- {prompt!r}\n{text}")
     print(f"saved {path}")
     return path
+
+
+def evaluate_snapshots() -> None:
+    """Add validation loss (same windows as the base's evaluations) to each snapshot's manifest."""
+    from engine import corpus, models
+    from engine.train import evaluate
+
+    base = models.read_manifest("base")
+    _, val_sets = corpus.token_arrays(models.load_artifact("base").tokenizer)
+    for snap in BASE_SNAPSHOTS:
+        if not (ASSETS_DIR / "models" / snap).is_dir():
+            continue
+        loaded = models.load_artifact(snap)
+        result = evaluate(loaded.model, val_sets, context=base["preset"]["context"],
+                          windows=base["preset"]["eval_windows"])
+        manifest = dict(loaded.manifest, **{k: result[k] for k in ("val_loss", "val_losses") if k in result},
+                        label=f"Our base after {loaded.manifest['tokens_seen'] / 1e6:.1f}M tokens")
+        for key in ("files", "tokenizer_sha256", "params", "storage_dtype", "name"):
+            manifest.pop(key, None)
+        models.save_artifact(snap, loaded.model, loaded.tokenizer, manifest)
+        print(f"{snap}: {loaded.manifest['tokens_seen']:,} tokens, val loss {manifest.get('val_loss')}")
 
 
 def sample_text(model, tokenizer, prompt: str, *, max_new_tokens: int = 60, seed: int = 0,

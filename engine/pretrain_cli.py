@@ -79,8 +79,13 @@ def init_distributed():
 def pretrain(preset, *, out_dir: Path, checkpoint: Path, steps: int | None = None,
              max_minutes: float | None = None, resume: bool = False, time_schedule: bool = False,
              name: str | None = None, device=None, threads: int | None = None,
-             extra_manifest: dict | None = None) -> Path | None:
-    """Train `preset` on the corpus with our tokenizer; rank 0 saves out_dir/<name>/. Returns that path."""
+             extra_manifest: dict | None = None, snapshots: dict[str, int] | None = None) -> Path | None:
+    """Train `preset` on the corpus with our tokenizer; rank 0 saves out_dir/<name>/. Returns that path.
+
+    snapshots maps an artifact name to a token count: when training first passes
+    that many tokens, the weights are saved as out_dir/<artifact>/ (the
+    "checkpoints at increasing tokens seen" that the transfer lesson compares).
+    """
     import torch
     from tqdm import tqdm
 
@@ -121,6 +126,26 @@ def pretrain(preset, *, out_dir: Path, checkpoint: Path, steps: int | None = Non
             tqdm.write(f"step {info['step']}: val {info['val_loss']:.3f} "
                        + " ".join(f"{s}={v:.3f}" for s, v in info["val_losses"].items()))
         bar.set_postfix(shown)
+        for snap_name, tokens in pending_snapshots():
+            if info["tokens_seen"] >= tokens:
+                save_snapshot(snap_name, info)
+
+    def pending_snapshots():
+        return [(n, t) for n, t in sorted((snapshots or {}).items(), key=lambda kv: kv[1]) if n not in saved]
+
+    saved: set[str] = {n for n in (snapshots or {}) if (out_dir / n / "manifest.json").is_file()}
+
+    def save_snapshot(snap_name: str, info: dict) -> None:
+        if rank != 0:
+            return
+        saved.add(snap_name)
+        snap_manifest = {"preset": preset.as_dict(), "snapshot_of": name or preset.name, "steps": info["step"],
+                         "tokens_seen": info["tokens_seen"], "train_seconds": round(info["elapsed"], 1),
+                         "lr_at_snapshot": info["lr"], "train_loss_recent": info["train_loss"],
+                         "data_pack": corpus.source_fingerprints(), **models.provenance(),
+                         **(extra_manifest or {})}
+        models.save_artifact(snap_name, model, tokenizer, snap_manifest, root=out_dir)
+        tqdm.write(f"snapshot {snap_name}: step {info['step']}, {info['tokens_seen']:,} tokens")
 
     started = time.time()
     result = train(model, train_ids, val_sets, config, callback=progress)
