@@ -28,6 +28,11 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("Tokens", "pages/tokens.py", "tokens", "Tokens", ":material/data_array:"),
     PageSpec("Pretraining", "pages/next_token.py", "next-token", "Next-token prediction", ":material/keyboard_tab:"),
     PageSpec("Pretraining", "pages/lab.py", "lab", "Pretraining lab", ":material/science:"),
+    PageSpec("Tuning", "pages/transfer.py", "transfer", "Transfer learning", ":material/call_split:"),
+    PageSpec("What a model knows", "pages/knowledge.py", "knowledge", "Recall and hallucination",
+             ":material/psychology:"),
+    PageSpec("What a model knows", "pages/cutoff.py", "cutoff", "Knowledge cutoff", ":material/event_busy:"),
+    PageSpec("What a model knows", "pages/tuning.py", "tuning", "Tuning cannot add facts", ":material/tune:"),
     PageSpec("Reference", "pages/glossary.py", "glossary", "Glossary", ":material/menu_book:"),
 )
 
@@ -63,13 +68,13 @@ STAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         "3 · Tuning",
         "A short, cheap second round of training on a small labelled set teaches the base model "
         "a job: classify, follow instructions, hold a conversation.",
-        ("transfer", "tuning"),
+        ("transfer",),
     ),
     (
         "4 · Assistant",
         "The tuned model answers questions. It knows only what its pretraining text held, up to "
         "a cutoff date, and fills gaps with confident guesses.",
-        ("knowledge",),
+        ("knowledge", "cutoff", "tuning"),
     ),
 )
 
