@@ -2,7 +2,10 @@
 
 tokenizer: byte-level BPE on the corpus's train split -> assets/tokenizer/.
 base: the base model (preset "base") -> assets/models/base/, training the
-tokenizer first if it is missing or was built from other data. The build
+tokenizer first if it is missing or was built from other data, plus snapshots
+of the same run at increasing tokens (assets/models/base-1m ... base-8m).
+transfer, world: the transfer-learning results and the generated-world models,
+each built by its own module (engine/transfer_build.py, engine/world_build.py). The build
 checkpoints under cache_dir()/runs/base/, so running it again after an
 interruption continues where it stopped (--fresh starts over).
 """
@@ -15,7 +18,9 @@ import time
 
 from engine.paths import ASSETS_DIR, atomic_write_text, cache_dir
 
-TARGETS = ("tokenizer", "base")
+TARGETS = ("tokenizer", "base", "transfer", "world")
+# Targets built by their own module: module.main(argv) -> int parses the rest of the command line.
+DELEGATED = {"transfer": "engine.transfer_build", "world": "engine.world_build"}
 SAMPLE_PROMPTS = ("ROMEO:\n", "And God said", "The government said", "dog (n.):")
 # The base run also keeps its weights as it passes these token counts: the
 # transfer lesson measures how much tuning gains from more pretraining.
@@ -29,9 +34,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fresh", action="store_true", help="ignore an interrupted build's checkpoint")
     parser.add_argument("--vocab-size", type=int, help="tokenizer vocabulary (default 4096)")
     parser.add_argument("--threads", type=int, help="torch CPU threads (1 is faster on a busy machine)")
+    parser.add_argument("rest", nargs=argparse.REMAINDER,
+                        help="transfer / world: options for that build (see `python -m engine build transfer -- --help`)")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.target in DELEGATED:
+        import importlib
+
+        rest = [a for a in args.rest if a != "--"]
+        if args.threads:
+            rest += ["--threads", str(args.threads)]
+        return int(importlib.import_module(DELEGATED[args.target]).main(rest) or 0)
     if args.target == "tokenizer":
         build_tokenizer(vocab_size=args.vocab_size)
     elif args.target == "base":
