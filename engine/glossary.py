@@ -210,32 +210,86 @@ TERMS: dict[str, Term] = {
         "The smaller second stage that adapts a base model to a job, for example "
         "following instructions or labelling emails as spam. It shapes how the "
         "model behaves; it adds few new facts.",
-        ("base-model", "transfer-learning", "pretraining"),
-        ("",),
+        ("base-model", "transfer-learning", "pretraining", "fine-tuning"),
+        ("", "transfer", "tuning"),
     ),
     "transfer-learning": Term(
         "Transfer learning",
         "Learn general skill once, on plenty of unlabelled data, then carry it "
         "over to each specific task with a short, cheap round of training on a "
         "little labelled data, instead of starting each task from nothing.",
-        ("pretraining", "tuning", "base-model"),
-        ("",),
+        ("pretraining", "tuning", "base-model", "fine-tuning", "linear-probe"),
+        ("", "transfer"),
     ),
     "knowledge-cutoff": Term(
         "Knowledge cutoff",
         "The date the pretraining text was collected. The model has seen nothing "
         "written after it; a search tool at answer time can add fresh text, but "
         "does not change what the model itself learned.",
-        ("pretraining", "hallucination"),
-        (),
+        ("pretraining", "hallucination", "retrieval"),
+        ("cutoff",),
     ),
     "hallucination": Term(
         "Hallucination",
         "A fluent, confident statement that is false. The model learned what "
         "answers of this kind usually look like without learning the particular "
         "fact, so it fills the gap with something plausible.",
-        ("knowledge-cutoff", "base-model", "tuning"),
-        (),
+        ("knowledge-cutoff", "base-model", "tuning", "exposure"),
+        ("knowledge", "tuning"),
+    ),
+    "fine-tuning": Term(
+        "Fine-tuning",
+        "Tuning in which every weight of the pretrained model may change, usually "
+        "with a small new output layer on top, trained briefly on labelled examples "
+        "with a small learning rate.",
+        ("tuning", "linear-probe", "transfer-learning"),
+        ("transfer", "tuning"),
+    ),
+    "linear-probe": Term(
+        "Linear probe",
+        "Keep the pretrained model frozen, turn each text into the model's numbers "
+        "for it (its features), and fit only a straight-line classifier on them. "
+        "If that works, the model had already learned what the task needs.",
+        ("fine-tuning", "transfer-learning", "base-model"),
+        ("transfer",),
+    ),
+    "bag-of-words": Term(
+        "Bag of words",
+        "The classic text classifier: count which words appear, ignore their order, "
+        "and weigh the counts with a linear model trained on labelled examples. "
+        "Strong when single words give the label away, blind to phrasing.",
+        ("linear-probe", "transfer-learning"),
+        ("transfer",),
+    ),
+    "learning-curve": Term(
+        "Learning curve",
+        "A model's score plotted against how much training data it got. Comparing "
+        "curves shows which approach needs fewer labelled examples for the same score.",
+        ("transfer-learning", "fine-tuning"),
+        ("transfer",),
+    ),
+    "exposure": Term(
+        "Exposure",
+        "How many times a fact appears in the pretraining text. Facts read often "
+        "are recalled; facts read once or twice mostly are not.",
+        ("pretraining", "hallucination"),
+        ("knowledge",),
+    ),
+    "retrieval": Term(
+        "Retrieval (a tool at inference)",
+        "Putting relevant documents into the prompt when the question is asked. "
+        "The model can then use facts newer than its knowledge cutoff, while its "
+        "weights stay exactly as they were.",
+        ("knowledge-cutoff", "context-window"),
+        ("cutoff",),
+    ),
+    "instruction-tuning": Term(
+        "Instruction tuning",
+        "Tuning a base model on examples of requests and good answers, so it "
+        "replies to a question instead of continuing the text. It changes the "
+        "model's manners and format far more than what it knows.",
+        ("tuning", "base-model", "hallucination"),
+        ("tuning",),
     ),
     "masked-language-modeling": Term(
         "Masked language modelling",
