@@ -154,3 +154,33 @@ def recall_by_exposure(results: pd.DataFrame, *, by=("style",)) -> pd.DataFrame:
         right_kind=("right_kind", "mean"), chance=("chance", "mean"),
     )
     return table.reset_index()
+
+
+def candidate_distribution(lm, prompt: str, answers: list[str]) -> dict:
+    """The model's distribution over `answers` after one prompt (renormalised over
+    them, best first), with the raw probability on any of them and its top next
+    token overall: {"candidates": [(answer, prob), ...], "candidate_mass", "top_token",
+    "right_kind", "prompt_tokens", "truncated"}. A prompt longer than the context
+    window keeps its last tokens (truncated=True)."""
+    model = lm.model
+    was_training = model.training
+    model.eval()
+    try:
+        cands = _candidate_ids(lm.tokenizer, list(answers))
+        room = max(1, context_length(model) - max(len(c) for c in cands))
+        ids = encode_plain(lm.tokenizer, prompt)
+        truncated = len(ids) > room
+        ids = ids[-room:]
+        if not ids:
+            raise ValueError("empty prompt: nothing to continue")
+        scores, next_logp = _candidate_logprobs(model, [ids], cands)
+    finally:
+        model.train(was_training)
+    s = scores[0]
+    p = np.exp(s - s.max())
+    p /= p.sum()
+    order = np.argsort(-p, kind="stable")
+    top = int(next_logp[0].argmax())
+    return {"candidates": [(answers[i], float(p[i])) for i in order], "candidate_mass": float(np.exp(s).sum()),
+            "top_token": lm.tokenizer.decode([top]), "right_kind": top in {c[0] for c in cands},
+            "prompt_tokens": len(ids), "truncated": truncated}

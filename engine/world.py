@@ -461,12 +461,13 @@ def _balanced(values, n: int, rng: random.Random) -> list:
 
 def generate_world(seed: int = 0, n_people: int = 1400, buckets=DEFAULT_BUCKETS, held_out: int = 100, *,
                    n_towns: int = 40, n_orgs: int = 30, move_rate: float = 0.3, mayor_rate: float = 0.1,
-                   filler_per_doc: tuple[int, int] = (1, 3)) -> World:
+                   filler_per_doc: tuple[int, int] = (1, 3), event_buckets=None) -> World:
     """A deterministic world: same arguments, identical tables and documents.
 
     n_people: people written about, spread evenly over `buckets` (each bucket is
     how many documents state each of that person's static facts); held_out: extra
-    people who have facts but never appear in any document.
+    people who have facts but never appear in any document. event_buckets: the
+    exposure buckets of dated events (moves, elections); default `buckets`.
     """
     rng = random.Random(f"world/{seed}")
     reserved = load_reserved_names()
@@ -499,7 +500,7 @@ def generate_world(seed: int = 0, n_people: int = 1400, buckets=DEFAULT_BUCKETS,
     movers = [p for p in people if rng.random() < move_rate]
     mayors = [p for p in people if rng.random() < mayor_rate]
     for kind, who in (("moved_to", movers), ("mayor_of", mayors)):
-        ev_buckets = _balanced(list(buckets), len(who), rng)
+        ev_buckets = _balanced(list(event_buckets or buckets), len(who), rng)
         for p, b in zip(who, ev_buckets):
             town = rng.choice([t for t in towns if t != p["birth_town"]])
             events.append({"event_id": f"E{len(events):05d}", "kind": kind, "subject": p["name"],
@@ -529,7 +530,8 @@ def generate_world(seed: int = 0, n_people: int = 1400, buckets=DEFAULT_BUCKETS,
     return World(
         seed=seed,
         params={"n_people": n_people, "buckets": buckets, "held_out": held_out, "n_towns": n_towns,
-                "n_orgs": n_orgs, "move_rate": move_rate, "mayor_rate": mayor_rate, "timeline": TIMELINE},
+                "n_orgs": n_orgs, "move_rate": move_rate, "mayor_rate": mayor_rate, "timeline": TIMELINE,
+                "event_buckets": tuple(int(b) for b in (event_buckets or buckets))},
         people=pd.DataFrame(people), towns=towns, organisations=pd.DataFrame(orgs),
         events=pd.DataFrame(events), facts=pd.DataFrame(facts), documents=documents,
         name_check={"reserved_file": str(RESERVED_NAMES_FILE.name), "reserved_names": len(reserved),
