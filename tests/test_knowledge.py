@@ -130,3 +130,19 @@ def test_real_model_agrees_with_continuation_logprob():
     p /= p.sum()
     assert row.p_truth == pytest.approx(p[towns.index(row.answer)], rel=1e-4)
     assert row["rank"] == int((p > p[towns.index(row.answer)]).sum()) + 1
+
+
+def test_candidate_distribution_hand_checked():
+    from engine.knowledge import candidate_distribution
+
+    lm = SimpleNamespace(model=TableModel(TABLE), tokenizer=word_tokenizer())
+    d = candidate_distribution(lm, "Ann was born in", SETS["town"])
+    assert [a for a, _ in d["candidates"]] == ["Beta", "Alpha", "Gamma"]  # best first
+    assert [p for _, p in d["candidates"]] == pytest.approx([0.625, 0.25, 0.125], abs=1e-6)
+    assert d["candidate_mass"] == pytest.approx(0.8, abs=1e-6) and d["right_kind"] and not d["truncated"]
+    d = candidate_distribution(lm, "Ann worked for", SETS["organisation"])
+    assert dict(d["candidates"]) == pytest.approx({"Blue Mill": 0.4 / 0.7, "Red Mill": 0.3 / 0.7}, abs=1e-6)
+    long = candidate_distribution(lm, "the " * 100 + "Ann was born in", SETS["town"])
+    assert long["truncated"]  # the context window (64) keeps the prompt's end
+    with pytest.raises(ValueError):
+        candidate_distribution(lm, "", SETS["town"])
