@@ -193,3 +193,12 @@ def test_quick_needs_an_out_folder(capsys):
     with pytest.raises(SystemExit):
         main(["--quick"])
     assert "--out" in capsys.readouterr().err
+
+
+def test_invented_town_prompt_for_a_real_model(lm):
+    # the page runs this on SmolLM2; any causal LM with a tokenizer shows the plumbing
+    out = R.smollm_invented_town(lm, "<b>Vellmarsk</b>\n", "country", top=4)
+    assert out["town"] == "<b>Vellmarsk</b>" and out["prompt"] == "<b>Vellmarsk</b> is a small town in the country of"
+    assert len(out["top"]) == 4 and all(0 <= p <= 1 for _, p in out["top"])
+    with pytest.raises(ValueError):
+        R.smollm_invented_town(lm, "Vellmarsk", "weather")
