@@ -39,7 +39,8 @@ def score(method: str, n_train: int, gold: Sequence[str], predicted: Sequence[st
                  float(f1_score(gold, predicted, average="macro", zero_division=0)))
 
 
-def bag_of_words(train: Sequence[Example], test: Sequence[Example], *, C: float = 10.0) -> Score:
+def bag_of_words(train: Sequence[Example], test: Sequence[Example], *, C: float = 10.0,
+                 keep: dict | None = None) -> Score:
     """The old strong baseline: TF-IDF of words and word pairs, then logistic regression.
 
     Word and bigram counts (sublinear tf, l2-normalised) ignore word order beyond pairs and
@@ -56,16 +57,19 @@ def bag_of_words(train: Sequence[Example], test: Sequence[Example], *, C: float 
         LogisticRegression(C=C, max_iter=2000),
     )
     model.fit([e.text for e in train], [e.label for e in train])
+    if keep is not None:  # the fitted pipeline, for callers that save or reuse it
+        keep["model"] = model
     return score("bag-of-words logistic regression", len(train),
                  [e.label for e in test], model.predict([e.text for e in test]))
 
 
 def linear_probe(extract: FeatureExtractor, train: Sequence[Example], test: Sequence[Example], *,
-                 method: str = "linear probe", C: float = 1.0) -> Score:
+                 method: str = "linear probe", C: float = 1.0, keep: dict | None = None) -> Score:
     """Logistic regression on frozen features: the model's weights never change.
 
     extract maps a list of texts to an (N, D) array (a mean-pooled hidden state, say);
-    features are standardised on the training examples only.
+    features are standardised on the training examples only. keep (a dict), if given,
+    receives the fitted pipeline under "model".
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -77,6 +81,8 @@ def linear_probe(extract: FeatureExtractor, train: Sequence[Example], test: Sequ
         raise ValueError(f"feature widths differ: {x_train.shape[1]} vs {x_test.shape[1]}")
     model = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=2000))
     model.fit(x_train, [e.label for e in train])
+    if keep is not None:  # the fitted scaler + regression, for callers that save or reuse it
+        keep["model"] = model
     return score(method, len(train), [e.label for e in test], model.predict(x_test))
 
 

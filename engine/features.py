@@ -5,46 +5,139 @@
 way sentence-transformers does. Both return (N, D) float32 numpy arrays, work in batches,
 read at most `max_tokens` tokens of each text (longer texts are truncated: a BBC article
 is judged by its first ~128 tokens), and cache each vector per (model, settings, text hash)
-in memory. Not handled: pooling other than mean and last-token, layers other than the last,
+in memory, and on disk too once `enable_disk_cache()` is called (the transfer build does:
+cache_dir()/features/, one .npz per model weights' sha256 and settings, so a rebuild only
+computes texts it has not seen). Not handled: pooling other than mean and last-token, layers other than the last,
 and models that are not transformers' PreTrainedModel.
 """
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
 MAX_TOKENS = 128  # per text; longer texts are truncated (our base's whole context)
 BATCH_SIZE = 16
-_CACHE_LIMIT = 100_000  # vectors; the cache is emptied when it grows past this
-_cache: dict[tuple, np.ndarray] = {}
+_CACHE_LIMIT = 200_000  # vectors in memory; the memory cache is emptied when it grows past this
+_cache: dict[tuple, dict[str, np.ndarray]] = {}  # model key -> text hash -> vector
+_disk: dict = {"folder": None}  # set by enable_disk_cache
+_loaded_from_disk: set[tuple] = set()
+_fingerprints = weakref.WeakKeyDictionary()  # model -> sha256 of its weights
+stats = {"computed": 0, "from_cache": 0}  # vectors computed vs found, since import (the build reports them)
 
 
 def clear_cache() -> None:
+    """Forget the memory cache (the disk cache stays)."""
     _cache.clear()
+    _loaded_from_disk.clear()
+
+
+def enable_disk_cache(folder: Path | None = None) -> Path:
+    """Also keep vectors on disk (default cache_dir()/features), keyed by the model's weight
+    sha256 and settings: vectors of a changed model are never reused."""
+    from engine.paths import cache_dir
+
+    folder = Path(folder) if folder else cache_dir() / "features"
+    folder.mkdir(parents=True, exist_ok=True)
+    _disk["folder"] = folder
+    _loaded_from_disk.clear()
+    return folder
+
+
+def disable_disk_cache() -> None:
+    _disk["folder"] = None
+
+
+def model_fingerprint(model) -> str:
+    """sha256 over the model's weights (computed once per model object)."""
+    try:
+        return _fingerprints[model]
+    except (KeyError, TypeError):
+        pass
+    h = hashlib.sha256()
+    for name, t in sorted(model.state_dict().items()):
+        h.update(name.encode())
+        h.update(t.detach().float().contiguous().cpu().numpy().tobytes())
+    digest = h.hexdigest()
+    try:
+        _fingerprints[model] = digest
+    except TypeError:
+        pass
+    return digest
 
 
 def _text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _disk_path(model_key: tuple) -> Path | None:
+    folder = _disk["folder"]
+    if folder is None:
+        return None
+    name = hashlib.sha256(repr(model_key).encode()).hexdigest()[:24]
+    return folder / f"{name}.npz"
+
+
+def _load_disk(model_key: tuple) -> None:
+    if model_key in _loaded_from_disk:
+        return
+    _loaded_from_disk.add(model_key)
+    path = _disk_path(model_key)
+    if path is None or not path.is_file():
+        return
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            keys, x = z["keys"], z["x"]
+        store = _cache.setdefault(model_key, {})
+        for k, v in zip(keys.tolist(), x):
+            store.setdefault(k, v)
+    except Exception:  # a corrupt cache file is only a cache: recompute and overwrite it
+        path.unlink(missing_ok=True)
+
+
+def _save_disk(model_key: tuple) -> None:
+    import io
+
+    from engine.paths import atomic_write_bytes
+
+    path = _disk_path(model_key)
+    store = _cache.get(model_key)
+    if path is None or not store:
+        return
+    buf = io.BytesIO()
+    np.savez(buf, keys=np.array(list(store), dtype="<U64"), x=np.stack(list(store.values())).astype(np.float32))
+    atomic_write_bytes(path, buf.getvalue())
+
+
 def _cached(model_key: tuple, texts: Sequence[str], compute) -> np.ndarray:
     """Look each text up; compute the missing ones in one call; keep input order."""
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
-    keys = [model_key + (_text_key(t),) for t in texts]
-    todo: dict[tuple, int] = {}  # each missing text once, first occurrence
+    if _disk["folder"] is not None:
+        _load_disk(model_key)
+    store = _cache.setdefault(model_key, {})
+    keys = [_text_key(t) for t in texts]
+    todo: dict[str, int] = {}  # each missing text once, first occurrence
     for i, k in enumerate(keys):
-        if k not in _cache:
+        if k not in store:
             todo.setdefault(k, i)
-    found = {k: _cache[k] for k in keys if k in _cache}
+    stats["from_cache"] += len(keys) - len(todo)
     if todo:
         vectors = compute([texts[i] for i in todo.values()])
-        if len(_cache) + len(todo) > _CACHE_LIMIT:
+        stats["computed"] += len(todo)
+        if sum(len(v) for v in _cache.values()) + len(todo) > _CACHE_LIMIT:
             _cache.clear()
+            _loaded_from_disk.clear()
+            store = _cache.setdefault(model_key, {})
+        found = {k: store[k] for k in keys if k in store}
         for key, vector in zip(todo, vectors):
-            _cache[key] = found[key] = vector
+            store[key] = found[key] = np.asarray(vector, dtype=np.float32)
+        _save_disk(model_key)
+    else:
+        found = store
     return np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
 
 
@@ -98,6 +191,13 @@ def _run_batches(texts, tokenizer, embed, *, max_tokens: int, batch_size: int) -
     return out  # type: ignore[return-value]
 
 
+def _model_id(model) -> str:
+    """The weights' sha256 where vectors go to disk (stable across runs), else the object's id."""
+    if _disk["folder"] is not None:
+        return model_fingerprint(model)
+    return f"id:{id(model)}:{type(model).__name__}"
+
+
 def decoder_features(lm, texts: Sequence[str], pooling: str = "mean", *, max_tokens: int = MAX_TOKENS,
                      batch_size: int = BATCH_SIZE) -> np.ndarray:
     """(N, D) float32: the last hidden layer of a causal LM, pooled over each text's real tokens.
@@ -120,7 +220,7 @@ def decoder_features(lm, texts: Sequence[str], pooling: str = "mean", *, max_tok
         last = mask.sum(1) - 1  # (B,)
         return hidden[range(hidden.shape[0]), last].float()
 
-    key = ("decoder", getattr(lm, "name", "?"), id(model), pooling, max_tokens)
+    key = ("decoder", _model_id(model), pooling, max_tokens)
     return _cached(key, list(texts), lambda todo: _run_batches(todo, tokenizer, embed, max_tokens=max_tokens,
                                                                batch_size=batch_size))
 
@@ -154,6 +254,6 @@ def encoder_features(texts: Sequence[str], *, max_tokens: int = MAX_TOKENS, batc
     def embed(ids, mask):
         return masked_mean(model(input_ids=ids, attention_mask=mask).last_hidden_state, mask)
 
-    key = ("encoder", type(model).__name__, id(model), max_tokens)
+    key = ("encoder", _model_id(model), max_tokens)
     return _cached(key, list(texts), lambda todo: _run_batches(todo, tokenizer, embed, max_tokens=max_tokens,
                                                                batch_size=batch_size))

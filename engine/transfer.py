@@ -96,25 +96,46 @@ def _encode(tokenizer, texts: Sequence[str], max_tokens: int) -> list[list[int]]
     return _token_rows(tokenizer, texts, max_tokens)
 
 
-def _predict(clf, rows: list[list[int]], pad_id: int, batch_size: int = 32) -> np.ndarray:
+def _logits(clf, rows: list[list[int]], pad_id: int, batch_size: int = 32) -> np.ndarray:
+    """(N, n_labels) float32 logits, in input order (batches sorted by length)."""
     import torch
 
     from engine.features import _pad
 
     clf.eval()
-    out = np.empty(len(rows), dtype=np.int64)
+    out = None
     order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
     with torch.inference_mode():
         for s in range(0, len(order), batch_size):
             idx = order[s : s + batch_size]
             ids, mask = _pad([rows[i] for i in idx], pad_id)
-            out[idx] = clf(ids, mask).argmax(-1).numpy()
-    return out
+            z = clf(ids, mask).float().numpy()
+            if out is None:
+                out = np.empty((len(rows), z.shape[1]), dtype=np.float32)
+            out[idx] = z
+    return out if out is not None else np.zeros((0, 0), dtype=np.float32)
+
+
+def _predict(clf, rows: list[list[int]], pad_id: int, batch_size: int = 32) -> np.ndarray:
+    return _logits(clf, rows, pad_id, batch_size).argmax(-1)
+
+
+def predict_proba(clf, tokenizer, texts: Sequence[str], max_tokens: int = MAX_TOKENS) -> np.ndarray:
+    """(N, n_labels) softmax probabilities of a trained classifier, texts truncated to max_tokens."""
+    z = _logits(clf, _encode(tokenizer, texts, max_tokens), tokenizer.eos_token_id or 0)
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
 
 
 def _train_classifier(make_body, tokenizer, train: Sequence[Example], labels: Sequence[str], budget: Budget,
-                      lr: float, seed: int):
-    """Train a fresh classifier (make_body() gives its body) with AdamW, warm-up + cosine."""
+                      lr: float, seed: int, stop=None, deadline: float | None = None, on_step=None):
+    """Train a fresh classifier (make_body() gives its body) with AdamW, warm-up + cosine.
+
+    Returns (classifier, stats) with stats = {"tokens_trained": real (unpadded) tokens read over
+    all steps, "steps": steps run, "stopped": True if stop (a threading.Event) was set or the
+    time.perf_counter() deadline passed before the last step}. on_step(step, steps), if given,
+    is called after each step."""
     import torch
     import torch.nn.functional as F
 
@@ -130,12 +151,19 @@ def _train_classifier(make_body, tokenizer, train: Sequence[Example], labels: Se
     opt = make_optimizer(clf, config)
     rng = np.random.default_rng(seed)
     order: list[int] = []
+    tokens = 0
+    stopped = False
+    step = -1
     clf.train()
     for step in range(budget.steps):
+        if (stop is not None and stop.is_set()) or (deadline is not None and time.perf_counter() > deadline):
+            stopped = True
+            break
         if len(order) < budget.batch_size:  # epochs of seeded shuffles
             order += list(rng.permutation(len(rows)))
         idx, order = order[: budget.batch_size], order[budget.batch_size :]
         ids, mask = _pad([rows[i] for i in idx], pad_id)
+        tokens += int(mask.sum())
         loss = F.cross_entropy(clf(ids, mask), y[idx])
         for group in opt.param_groups:
             group["lr"] = lr_at(step / max(1, budget.steps - 1), step, config)
@@ -143,30 +171,53 @@ def _train_classifier(make_body, tokenizer, train: Sequence[Example], labels: Se
         loss.backward()
         torch.nn.utils.clip_grad_norm_(clf.parameters(), 1.0)
         opt.step()
+        if on_step is not None:
+            on_step(step + 1, budget.steps)
     clf.eval()
-    return clf
+    return clf, {"tokens_trained": tokens, "steps": step + (0 if stopped else 1), "stopped": stopped}
 
 
-def _trained(make_body, tokenizer, train, evaluate_on, validation, labels, budget: Budget, seed: int, method: str):
-    """Train once per learning rate, keep the one best on validation, score it on evaluate_on."""
+def train_best(make_body, tokenizer, train, validation, labels, budget: Budget, seed: int, stop=None,
+               deadline: float | None = None, on_step=None):
+    """Train once per learning rate in budget.lrs; with several, keep the best on validation
+    (with one, validation is not read). Returns (classifier, info) with info = {"lr",
+    "val_accuracy" (None with one lr), "tokens_trained" (all runs), "steps", "stopped"}."""
     pad_id = tokenizer.eos_token_id or 0
-    val_rows = _encode(tokenizer, [e.text for e in validation], budget.max_tokens)
-    val_gold = np.array([labels.index(e.label) for e in validation])
     best = None
+    tokens = 0
+    val_rows = val_gold = None
+    if len(budget.lrs) > 1:
+        val_rows = _encode(tokenizer, [e.text for e in validation], budget.max_tokens)
+        val_gold = np.array([labels.index(e.label) for e in validation])
     for lr in budget.lrs:
-        clf = _train_classifier(make_body, tokenizer, train, labels, budget, lr, seed)
-        val_acc = float((_predict(clf, val_rows, pad_id) == val_gold).mean())
-        if best is None or val_acc > best[0]:
-            best = (val_acc, lr, clf)
-    val_acc, lr, clf = best
+        clf, stats = _train_classifier(make_body, tokenizer, train, labels, budget, lr, seed, stop, deadline, on_step)
+        tokens += stats["tokens_trained"]
+        val_acc = None if val_rows is None else float((_predict(clf, val_rows, pad_id) == val_gold).mean())
+        if best is None or (val_acc is not None and val_acc > best[0]):
+            best = (val_acc, lr, clf, stats)
+        if stats["stopped"]:
+            break
+    val_acc, lr, clf, stats = best
+    return clf, {"lr": lr, "val_accuracy": val_acc, "tokens_trained": tokens, "steps": stats["steps"],
+                 "stopped": stats["stopped"]}
+
+
+def _trained(make_body, tokenizer, train, evaluate_on, validation, labels, budget: Budget, seed: int, method: str,
+             keep: dict | None = None):
+    """train_best, then score on evaluate_on. keep (a dict), if given, receives the classifier
+    under "model". Returns (Score, info) with info as train_best's."""
+    pad_id = tokenizer.eos_token_id or 0
+    clf, info = train_best(make_body, tokenizer, train, validation, labels, budget, seed)
     predicted = _predict(clf, _encode(tokenizer, [e.text for e in evaluate_on], budget.max_tokens), pad_id)
     result = score(method, len(train), [e.label for e in evaluate_on], [labels[i] for i in predicted])
-    return result, {"lr": lr, "val_accuracy": val_acc}
+    if keep is not None:
+        keep["model"] = clf
+    return result, info
 
 
 def from_scratch(task_train: Sequence[Example], task_eval: Sequence[Example], *, validation: Sequence[Example],
                  labels: Sequence[str], tokenizer, preset="base", budget: Budget = Budget(), seed: int = 0,
-                 steps: int | None = None, vocab_size: int | None = None):
+                 steps: int | None = None, vocab_size: int | None = None, keep: dict | None = None):
     """A fresh GPT-2 of the preset's shape (a Preset, its name, or a GPT2Config; seeded init) + head,
     trained only on task_train. steps overrides budget.steps. Returns (Score, {"lr", "val_accuracy"})."""
     from engine.models import new_model
@@ -179,18 +230,18 @@ def from_scratch(task_train: Sequence[Example], task_eval: Sequence[Example], *,
     positions = getattr(preset, "n_positions", None) or (get_preset(preset) if isinstance(preset, str) else preset).context
     budget = replace(budget, max_tokens=min(budget.max_tokens, positions))  # texts must fit its positions
     return _trained(lambda: new_model(preset, vocab, seed=seed).transformer, tokenizer, task_train, task_eval,
-                    validation, list(labels), budget, seed, "from scratch")
+                    validation, list(labels), budget, seed, "from scratch", keep)
 
 
 def fine_tune(base_lm, task_train: Sequence[Example], task_eval: Sequence[Example], *,
               validation: Sequence[Example], labels: Sequence[str], budget: Budget = Budget(), seed: int = 0,
-              steps: int | None = None):
+              steps: int | None = None, keep: dict | None = None):
     """The same head on a deep copy of base_lm.model's transformer; all weights trained.
     base_lm itself is never changed. steps overrides budget.steps. Returns (Score, {"lr", "val_accuracy"})."""
     budget = replace(budget, steps=steps or budget.steps,
                      max_tokens=min(budget.max_tokens, base_lm.model.config.n_positions))
     return _trained(lambda: copy.deepcopy(base_lm.model.transformer), base_lm.tokenizer, task_train, task_eval,
-                    validation, list(labels), budget, seed, "fine-tuned")
+                    validation, list(labels), budget, seed, "fine-tuned", keep)
 
 
 def frozen_probe(extract, task_train: Sequence[Example], task_eval: Sequence[Example], *, method: str = "frozen probe"):

@@ -1,0 +1,658 @@
+"""`python -m engine build transfer`: measure transfer learning and write assets/transfer/.
+
+For each task (topic, sentiment, spam) and each approach of engine.transfer, train on a
+seeded few-shot sample at several labelled-examples-per-class counts and score on the same
+fixed test subset; then our base's snapshots at increasing pretraining tokens at 32 labels
+per class; then the costs. Writes, atomically:
+- assets/transfer/results.json: rows, checkpoint rows, task facts, costs, recipe, manifest
+  (read by engine.transfer_results);
+- assets/transfer/tryit/: the classifiers trained at 32 labels per class, seed 0, that the
+  page's "try it" box uses (engine.tryit): fp16 safetensors for the trained transformers,
+  npz for the linear heads and the bag-of-words vocabulary; no pickle.
+
+Budgets (documented in docs/TRANSFER.md): the two trained approaches get the same 100 AdamW
+steps of 16 examples at a fixed peak lr of 1e-3 (the earlier validation grid picked 1e-3 in
+12 of 18 runs, and its one 3e-3 pick was the worst row); bag-of-words and the frozen probes
+are cheap and run at every count. Features are cached on disk (engine.features), and each
+finished row in cache_dir()/transfer/rows.jsonl keyed by everything it depends on (weights'
+sha256 included), so an interrupted or repeated build only computes what is new.
+--max-minutes stops starting trained runs past a wall-time bound; what was skipped is
+listed in the manifest, never silently dropped.
+
+Not handled: several workers (one process, one torch thread by default: the machine is
+shared), GPUs, tuning heads on the real bases.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from engine.paths import ASSETS_DIR, REPO_ROOT, atomic_write_bytes, atomic_write_text, cache_dir
+from engine.transfer_results import RESULTS_DIR, SCHEMA
+
+ALL_PER_CLASS = (8, 16, 32, 64, 128, 256, None)  # None: the whole train split
+CHECKPOINTS = ("base-1m", "base-2m", "base-4m", "base-8m", "base")
+TRAINED = ("from scratch", "our base, fine-tuned")
+FROZEN_MODEL = {"our base, frozen": "base", "SmolLM2, frozen": "smollm2", "MiniLM, frozen": "minilm"}
+TRYIT_PER_CLASS = 32
+TRYIT_SEED = 0
+TRYIT_DIR = RESULTS_DIR / "tryit"
+SLUG = {"bag-of-words": "bag-of-words", "from scratch": "from-scratch", "our base, frozen": "our-base-frozen",
+        "our base, fine-tuned": "our-base-fine-tuned", "SmolLM2, frozen": "smollm2-frozen",
+        "MiniLM, frozen": "minilm-frozen"}
+# Published pretraining scale of the real bases (docs/TRANSFER.md cites the model cards).
+PUBLISHED = [
+    {"model": "SmolLM2-135M", "params": 135e6, "tokens": 2e12, "flops": 6 * 135e6 * 2e12,
+     "note": "2 trillion tokens (FineWeb-Edu, DCLM, The Stack and others) per its model card; "
+             "FLOPs ≈ 6 × 135M × 2T. The offline copy is the Instruct model: also SFT- and DPO-tuned after that."},
+    {"model": "all-MiniLM-L6-v2", "params": 22.7e6, "tokens": None, "flops": None,
+     "note": "MiniLM-L6-H384 (6 of the 12 layers of Microsoft's MiniLM, itself distilled from a larger "
+             "BERT-style teacher), then contrastively trained on over 1 billion sentence pairs per its model "
+             "card (100k steps × 1,024 pairs); its pretraining token count is not stated there, so no FLOPs."},
+]
+
+
+@dataclass
+class BuildConfig:
+    tasks: tuple[str, ...] = ("topic", "sentiment", "spam")
+    approaches: tuple[str, ...] = ("bag-of-words", "from scratch", "our base, frozen", "our base, fine-tuned",
+                                   "SmolLM2, frozen", "MiniLM, frozen")
+    per_class: tuple = ALL_PER_CLASS  # counts for bag-of-words and the frozen probes
+    trained_per_class: tuple = (8, 32, 128)  # counts for the two trained approaches (they cost ~100x more)
+    seeds: tuple[int, ...] = (0, 1, 2)
+    checkpoints: tuple[str, ...] = CHECKPOINTS
+    checkpoint_tasks: tuple[str, ...] = ("topic", "sentiment", "spam")
+    checkpoint_per_class: int = 32
+    checkpoint_seeds: tuple[int, ...] = (0, 1, 2)
+    steps: int = 100
+    batch_size: int = 16
+    lr: float = 1e-3
+    test_size: int = 500
+    max_tokens: int = 128
+    tryit: bool = True
+    max_minutes: float | None = None  # no new trained runs after this
+    quick: bool = False
+    out: str | None = None
+    use_row_cache: bool = True
+    notes: list[str] = field(default_factory=list)
+
+
+def _label(per_class) -> str:
+    return "all" if per_class is None else str(per_class)
+
+
+def _git_commit() -> str | None:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
+                              timeout=10).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}, Python {platform.python_version()}"
+
+
+class RowCache:
+    """Finished rows, one JSON line each, keyed by everything they depend on."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.rows: dict[str, dict] = {}
+        self.reused = 0
+        if path and path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                try:
+                    entry = json.loads(line)
+                    self.rows[entry["key"]] = entry["row"]
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    continue
+
+    @staticmethod
+    def key(**parts) -> str:
+        return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+    def get(self, key: str) -> dict | None:
+        row = self.rows.get(key)
+        if row is not None:
+            self.reused += 1
+            return dict(row, reused=True)
+        return None
+
+    def put(self, key: str, row: dict) -> None:
+        self.rows[key] = row
+        if self.path:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps({"key": key, "row": row}) + "\n")
+
+
+def _param_count(model) -> int:
+    return int(sum(p.numel() for p in model.parameters()))
+
+
+class Builder:
+    def __init__(self, config: BuildConfig, *, tasks: dict | None = None, models: dict | None = None,
+                 row_cache: RowCache | None = None, tryit_dir: Path | None = None, log=print):
+        from engine import transfer
+
+        self.c = config
+        self.transfer = transfer
+        self.task_data = tasks or {}
+        self.models = models or {}
+        self.cache = row_cache or RowCache(None)
+        self.tryit_dir = tryit_dir
+        self.log = log
+        self.t_start = time.perf_counter()
+        self.skipped: list[str] = []
+        self.feature_rate: dict[tuple[str, str], float] = {}  # (task, model) -> seconds per text, measured cold
+        self.fingerprints: dict[str, str] = {}
+        self.tryit: dict = {"per_class": TRYIT_PER_CLASS, "seed": TRYIT_SEED, "approaches": {}}
+
+    # --- models and data ---
+    def data(self, task: str):
+        if task not in self.task_data:
+            from engine.tasks import load_task
+
+            self.task_data[task] = load_task(task)
+        return self.task_data[task]
+
+    def model(self, name: str):
+        if name not in self.models:
+            if name == "smollm2":
+                from engine import smollm
+
+                self.models[name] = smollm.load()
+            elif name == "minilm":
+                from engine import features
+
+                self.models[name] = features.load_encoder()
+            else:
+                from engine.models import load_artifact
+
+                self.models[name] = load_artifact(name)
+        return self.models[name]
+
+    def fingerprint(self, name: str) -> str:
+        if name not in self.fingerprints:
+            from engine.features import model_fingerprint
+
+            m = self.model(name)
+            self.fingerprints[name] = model_fingerprint(m[0] if isinstance(m, tuple) else m.model)
+        return self.fingerprints[name]
+
+    def budget(self):
+        return self.transfer.Budget(steps=self.c.steps, batch_size=self.c.batch_size, lrs=(self.c.lr,),
+                                    max_tokens=self.c.max_tokens)
+
+    def test_subset(self, task: str):
+        return self.transfer.stratified_subset(self.data(task).test, self.c.test_size, seed=0)
+
+    def out_of_time(self) -> bool:
+        return self.c.max_minutes is not None and time.perf_counter() - self.t_start > self.c.max_minutes * 60
+
+    # --- features ---
+    def extractor(self, task: str, model_name: str):
+        from engine import features
+
+        m = self.model(model_name)
+
+        def extract(texts):
+            before = features.stats["computed"]
+            t0 = time.perf_counter()
+            if model_name == "minilm":
+                x = features.encoder_features(texts, encoder=m, max_tokens=self.c.max_tokens)
+            else:
+                x = features.decoder_features(m, texts, max_tokens=self.c.max_tokens)
+            computed = features.stats["computed"] - before
+            if computed >= 20 and (task, model_name) not in self.feature_rate:
+                self.feature_rate[(task, model_name)] = (time.perf_counter() - t0) / computed
+            return x
+
+        return extract
+
+    def token_count(self, model_name: str, texts) -> int:
+        m = self.model(model_name)
+        tok = m[1] if isinstance(m, tuple) else m.tokenizer
+        ids = tok(list(texts), add_special_tokens=True, truncation=True, max_length=self.c.max_tokens)["input_ids"]
+        return int(sum(max(1, len(r)) for r in ids))
+
+    def params(self, model_name: str) -> int:
+        m = self.model(model_name)
+        return _param_count(m[0] if isinstance(m, tuple) else m.model)
+
+    # --- one row ---
+    def run(self, task: str, approach: str, per_class, seed: int, *, base: str = "base", save_tryit: bool = False) -> dict:
+        from engine.baselines import bag_of_words, linear_probe
+        from engine.tasks import few_shot
+
+        data = self.data(task)
+        uses_base = approach in ("from scratch", "our base, frozen", "our base, fine-tuned")
+        model_name = FROZEN_MODEL.get(approach)
+        key = RowCache.key(task=task, approach=approach, per_class=per_class, seed=seed, test_size=self.c.test_size,
+                           max_tokens=self.c.max_tokens, steps=self.c.steps, lr=self.c.lr, batch=self.c.batch_size,
+                           base=self.fingerprint(base) if uses_base else None,
+                           model=self.fingerprint(model_name) if model_name and model_name != "base" else None,
+                           train_ids=None, v=1)
+        if not save_tryit:
+            cached = self.cache.get(key)
+            if cached is not None:
+                return cached
+        train = few_shot(data.train, per_class, seed)
+        evaluate_on = self.test_subset(task)
+        labels = list(data.labels)
+        row = {"task": task, "approach": approach, "per_class": per_class, "label": _label(per_class),
+               "n_train": len(train), "seed": seed, "n_test": len(evaluate_on)}
+        keep: dict = {}
+        t0 = time.perf_counter()
+        if approach == "bag-of-words":
+            s = bag_of_words(train, evaluate_on, keep=keep)
+            row.update(seconds=time.perf_counter() - t0, flops=None)
+        elif approach in FROZEN_MODEL:
+            name = model_name if approach != "our base, frozen" else base
+            extract = self.extractor(task, name)
+            extract([e.text for e in train])  # features first, so the fit is timed alone
+            t1 = time.perf_counter()
+            s = linear_probe(extract, train, evaluate_on, method=approach, keep=keep)
+            fit = time.perf_counter() - t1
+            rate = self.feature_rate.get((task, name))
+            tokens = self.token_count(name, [e.text for e in train])
+            row.update(seconds=fit + (rate * len(train) if rate else 0.0), probe_seconds=fit,
+                       feature_seconds_per_text=rate, tokens_read=tokens, flops=2 * self.params(name) * tokens)
+        elif approach in TRAINED:
+            lm = self.model(base)
+            budget = self.budget()
+            kw = dict(validation=(), labels=labels, budget=budget, seed=seed, keep=keep)
+            if approach == "from scratch":
+                import copy
+
+                s, info = self.transfer.from_scratch(train, evaluate_on, tokenizer=lm.tokenizer,
+                                                     vocab_size=lm.model.config.vocab_size,
+                                                     preset=copy.deepcopy(lm.model.config), **kw)
+            else:
+                s, info = self.transfer.fine_tune(lm, train, evaluate_on, **kw)
+            n = _param_count(keep["model"])
+            row.update(seconds=time.perf_counter() - t0, lr=info["lr"], steps=info["steps"],
+                       tokens_trained=info["tokens_trained"], params=n, flops=6 * n * info["tokens_trained"])
+        else:
+            raise ValueError(f"unknown approach {approach!r}")
+        row.update(accuracy=s.accuracy, macro_f1=s.macro_f1)
+        if approach != "bag-of-words" and approach in ("from scratch", "our base, fine-tuned", "our base, frozen"):
+            row["base"] = base
+        if save_tryit and self.tryit_dir is not None:
+            self.save_tryit(task, approach, keep, labels)
+        self.cache.put(key, row)
+        return row
+
+    # --- try-it classifiers ---
+    def save_tryit(self, task: str, approach: str, keep: dict, labels: list[str]) -> None:
+        import io
+
+        folder = self.tryit_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = f"{task}-{SLUG[approach]}"
+        entry: dict = {"labels": labels}
+        if approach == "bag-of-words":
+            pipe = keep["model"]
+            vec, clf = pipe.steps[0][1], pipe.steps[1][1]
+            vocab = sorted(vec.vocabulary_, key=vec.vocabulary_.get)
+            buf = io.BytesIO()
+            np.savez_compressed(buf, terms=np.array(vocab, dtype=str), idf=vec.idf_.astype(np.float32),
+                                coef=clf.coef_.astype(np.float32), intercept=clf.intercept_.astype(np.float32),
+                                classes=np.array([str(c) for c in clf.classes_], dtype=str))
+            atomic_write_bytes(folder / f"{stem}.npz", buf.getvalue())
+            entry.update(file=f"{stem}.npz", kind="bag-of-words",
+                         settings={"ngram_range": list(vec.ngram_range), "sublinear_tf": vec.sublinear_tf,
+                                   "lowercase": vec.lowercase})
+        elif approach in FROZEN_MODEL:
+            pipe = keep["model"]
+            scaler, clf = pipe.steps[0][1], pipe.steps[1][1]
+            buf = io.BytesIO()
+            np.savez(buf, mean=scaler.mean_.astype(np.float32), scale=scaler.scale_.astype(np.float32),
+                     coef=clf.coef_.astype(np.float32), intercept=clf.intercept_.astype(np.float32),
+                     classes=np.array([str(c) for c in clf.classes_], dtype=str))
+            atomic_write_bytes(folder / f"{stem}.npz", buf.getvalue())
+            model_name = FROZEN_MODEL[approach]
+            entry.update(file=f"{stem}.npz", kind="frozen", model=model_name,
+                         model_sha256=self.fingerprint(model_name))
+        else:
+            import torch
+            from safetensors.torch import save as st_save
+
+            clf = keep["model"]
+            state = {k: v.detach().to(torch.float16).contiguous() for k, v in clf.state_dict().items()}
+            atomic_write_bytes(folder / f"{stem}.safetensors", st_save(state))
+            entry.update(file=f"{stem}.safetensors", kind="trained", config=clf.body.config.to_dict())
+        self.tryit["approaches"].setdefault(task, {})[approach] = entry
+
+    def write_tryit_manifest(self) -> None:
+        if self.tryit_dir is None or not self.tryit["approaches"]:
+            return
+        base = self.model("base")
+        tok_path = self.tryit_dir / "tokenizer.json"
+        base.tokenizer.backend_tokenizer.save(str(tok_path))
+        manifest = dict(self.tryit, base_sha256=self.fingerprint("base"), max_tokens=self.c.max_tokens,
+                        created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        atomic_write_text(self.tryit_dir / "manifest.json", json.dumps(manifest, indent=1) + "\n")
+
+
+def _available_approaches(approaches, log) -> tuple[list[str], list[str]]:
+    from engine import datapack, smollm
+
+    keep, notes = [], []
+    for a in approaches:
+        if a == "SmolLM2, frozen" and not smollm.is_converted() and not smollm.gguf_available():
+            notes.append("SmolLM2 skipped: its data-pack source is not here (python -m engine data fetch smollm2)")
+            continue
+        if a == "MiniLM, frozen" and not datapack.is_available("minilm"):
+            notes.append("MiniLM skipped: its data-pack source is not here (python -m engine data fetch minilm)")
+            continue
+        keep.append(a)
+    for n in notes:
+        log(n)
+    return keep, notes
+
+
+def task_facts(data, evaluate_on) -> dict:
+    from engine.baselines import majority_class
+
+    floor = majority_class(evaluate_on)
+    gold = [e.label for e in evaluate_on]
+    commonest = max(sorted(set(gold)), key=gold.count)
+    count = lambda xs: {lab: sum(e.label == lab for e in xs) for lab in data.labels}  # noqa: E731
+    return {"labels": list(data.labels), "description": data.task.description,
+            "chance": {"accuracy": floor.accuracy, "macro_f1": floor.macro_f1, "label": commonest},
+            "train_size": len(data.train), "validation_size": len(data.validation),
+            "test_size": len(evaluate_on), "test_size_full": len(data.test),
+            "per_class_train": count(data.train), "per_class_test": count(evaluate_on),
+            "per_class_test_full": count(data.test)}
+
+
+def build(config: BuildConfig, *, tasks: dict | None = None, models: dict | None = None,
+          row_cache: RowCache | None = None, tryit_dir: Path | None = None, log=print, progress=True) -> dict:
+    """Run the experiments of `config` and return the results dict (not written)."""
+    from tqdm import tqdm
+
+    b = Builder(config, tasks=tasks, models=models, row_cache=row_cache, tryit_dir=tryit_dir, log=log)
+    c = config
+    approaches = list(c.approaches)
+    notes = list(c.notes)
+    if models is None or not {"smollm2", "minilm"} <= set(models):
+        approaches, missing = _available_approaches(approaches, log)
+        notes += missing
+    checkpoints = []
+    for name in c.checkpoints:
+        if name in b.models or (ASSETS_DIR / "models" / name / "manifest.json").is_file():
+            checkpoints.append(name)
+        else:
+            notes.append(f"checkpoint {name} not found (python -m engine build base writes it)")
+
+    # the jobs, cheapest and most important first
+    jobs: list[tuple] = []  # (kind, task, approach, per_class, seed, base)
+    for task in c.tasks:
+        for a in approaches:
+            if a in TRAINED:
+                continue
+            for k in c.per_class:
+                for seed in (c.seeds[:1] if k is None else c.seeds):  # the whole split is the same sample each seed
+                    jobs.append(("run", task, a, k, seed, "base"))
+    for task in c.tasks:
+        for a in approaches:
+            if a in TRAINED and TRYIT_PER_CLASS in c.trained_per_class:
+                for seed in c.seeds:
+                    jobs.append(("run", task, a, TRYIT_PER_CLASS, seed, "base"))
+    ck_approaches = [a for a in ("our base, fine-tuned", "our base, frozen") if a in approaches]
+    for task in c.checkpoint_tasks:
+        if task not in c.tasks:
+            continue
+        for name in checkpoints:
+            if name == "base" and c.checkpoint_per_class in c.trained_per_class:
+                continue  # the main curve's rows are this checkpoint's
+            for a in ck_approaches:
+                for seed in c.checkpoint_seeds:
+                    jobs.append(("ckpt", task, a, c.checkpoint_per_class, seed, name))
+    for task in c.tasks:
+        for a in approaches:
+            if a in TRAINED:
+                for k in c.trained_per_class:
+                    if k != TRYIT_PER_CLASS:
+                        for seed in c.seeds:
+                            jobs.append(("run", task, a, k, seed, "base"))
+
+    runs, ck_rows = [], []
+    bar = tqdm(jobs, desc="build transfer", unit="run", disable=not progress, file=sys.stderr)
+    for kind, task, a, k, seed, base in bar:
+        bar.set_postfix_str(f"{task} | {a} | {_label(k)} | seed {seed}" + (f" | {base}" if kind == "ckpt" else ""))
+        if a in TRAINED and b.out_of_time():
+            b.skipped.append(f"{kind} {task} {a} {_label(k)} seed {seed} {base}")
+            continue
+        save = (c.tryit and kind == "run" and k == TRYIT_PER_CLASS and seed == TRYIT_SEED)
+        row = b.run(task, a, k, seed, base=base, save_tryit=save)
+        if kind == "run":
+            runs.append(row)
+        else:
+            ck_rows.append(row)
+    bar.close()
+    if b.skipped:
+        notes.append(f"{len(b.skipped)} trained runs skipped by --max-minutes {c.max_minutes}")
+
+    # checkpoint rows: snapshots, plus the main curve's rows for the final base
+    from engine.models import read_manifest
+
+    def manifest_of(name):
+        m = b.models.get(name)
+        if m is not None and getattr(m, "manifest", None):
+            return m.manifest
+        return read_manifest(name)
+
+    checkpoint_rows = []
+    for r in ck_rows + [r for r in runs if r["approach"] in ck_approaches and r["per_class"] == c.checkpoint_per_class
+                        and r["seed"] in c.checkpoint_seeds and r["task"] in c.checkpoint_tasks
+                        and "base" in checkpoints]:
+        m = manifest_of(r.get("base", "base"))
+        checkpoint_rows.append(dict(r, checkpoint=r.get("base", "base"), tokens_seen=int(m.get("tokens_seen", 0)),
+                                    val_loss=m.get("val_loss")))
+
+    # task facts, costs
+    facts = {t: task_facts(b.data(t), b.test_subset(t)) for t in c.tasks}
+    cost = costs(b, runs, checkpoints)
+    results = {
+        "schema": SCHEMA,
+        "runs": runs,
+        "checkpoints": checkpoint_rows,
+        "tasks": facts,
+        "cost": cost,
+        "tryit": b.tryit if c.tryit else {},
+        "recipe": recipe(c, approaches),
+        "manifest": manifest(b, c, notes, checkpoints),
+    }
+    results["manifest"]["row_seconds_total"] = float(sum(r.get("seconds") or 0 for r in runs + ck_rows))
+    if c.tryit:
+        b.write_tryit_manifest()
+    return results
+
+
+def costs(b: Builder, runs: list[dict], checkpoints: list[str]) -> dict:
+    from engine.models import read_manifest
+
+    out: dict = {"per_task": [], "published": PUBLISHED, "pretraining": None}
+    m = b.models["base"].manifest if "base" in b.models else read_manifest("base")
+    if m and m.get("tokens_seen"):
+        params = int(m.get("params") or b.params("base"))
+        out["pretraining"] = {"model": "base", "params": params, "tokens_seen": int(m["tokens_seen"]),
+                              "train_seconds": m.get("train_seconds"), "flops": 6 * params * int(m["tokens_seen"]),
+                              "machine": "the 2-core development machine, 1 torch thread, shared"}
+    notes = {"from scratch": "{steps} AdamW steps of {batch} examples (32 per class); FLOPs ≈ 6 × parameters × tokens read",
+             "our base, fine-tuned": "the same budget on a copy of our base",
+             "our base, frozen": "features of the 32-per-class examples (forward only, 2 × parameters × tokens) + logistic regression",
+             "bag-of-words": "TF-IDF + logistic regression; FLOPs not counted (no network)"}
+    for task in {r["task"] for r in runs}:
+        for a, note in notes.items():
+            rows = [r for r in runs if r["task"] == task and r["approach"] == a and r["per_class"] == TRYIT_PER_CLASS]
+            if rows:
+                out["per_task"].append({"task": task, "approach": a,
+                                        "seconds": float(np.mean([r["seconds"] for r in rows])),
+                                        "flops": (float(np.mean([r["flops"] for r in rows]))
+                                                  if rows[0].get("flops") is not None else None),
+                                        "note": note.format(steps=b.c.steps, batch=b.c.batch_size)})
+    return out
+
+
+def recipe(c: BuildConfig, approaches) -> dict:
+    return {"approaches": list(approaches), "per_class": [_label(k) for k in c.per_class],
+            "trained_per_class": [_label(k) for k in c.trained_per_class], "seeds": list(c.seeds),
+            "checkpoints": list(c.checkpoints), "checkpoint_tasks": list(c.checkpoint_tasks),
+            "checkpoint_per_class": c.checkpoint_per_class, "checkpoint_seeds": list(c.checkpoint_seeds),
+            "trained_budget": {"steps": c.steps, "batch_size": c.batch_size, "lr": c.lr, "warmup_steps": 10,
+                               "schedule": "linear warm-up then cosine to 0.1 × lr", "weight_decay": 0.01,
+                               "grad_clip": 1.0, "optimizer": "AdamW (0.9, 0.999)",
+                               "head": "linear on the attention-masked mean of the last hidden layer"},
+            "probe": "standardised features, logistic regression C=1 (sklearn, lbfgs)",
+            "bag_of_words": "TF-IDF of words and word pairs (sublinear tf), logistic regression C=10",
+            "test": f"a fixed stratified subset of at most {c.test_size} test examples per task (seed 0), the same "
+                    f"for every approach and seed",
+            "max_tokens": c.max_tokens, "quick": c.quick,
+            "command": "python -m engine build transfer" + (" --quick" if c.quick else "")}
+
+
+def manifest(b: Builder, c: BuildConfig, notes: list[str], checkpoints: list[str]) -> dict:
+    from engine import features
+
+    data_pack = {}
+    try:
+        from engine import datapack
+
+        for t in c.tasks:
+            src = b.data(t).task.source
+            if src:
+                marker = datapack.source_dir(src) / ".datapack.json"
+                if marker.is_file():
+                    data_pack[src] = json.loads(marker.read_text()).get("sha256")
+    except Exception:
+        pass
+    ck = {}
+    for name in checkpoints:
+        try:
+            ck[name] = {"sha256": b.fingerprint(name)}
+        except Exception:
+            pass
+    return {"created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "commit": _git_commit(),
+            "machine": _machine(), "torch_threads": _threads(), "build_seconds": time.perf_counter() - b.t_start,
+            "rows_reused_from_cache": b.cache.reused,
+            "row_seconds_total": None,
+            "features": dict(features.stats), "data_pack": data_pack,
+            "base_sha256": b.fingerprints.get("base"), "checkpoints": ck, "skipped": b.skipped, "notes": notes}
+
+
+def _threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
+def parse(argv) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m engine build transfer", description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="a tiny run (CI/tests): 2 tasks' worth of seconds; needs --out")
+    p.add_argument("--out", help="results file (default assets/transfer/results.json; required with --quick)")
+    p.add_argument("--tasks", nargs="+")
+    p.add_argument("--approaches", nargs="+")
+    p.add_argument("--seeds", type=int, help="number of seeds (0..N-1); default 3")
+    p.add_argument("--per-class", nargs="+", help="counts for bag-of-words and the probes ('all' = whole split)")
+    p.add_argument("--trained-per-class", nargs="+", help="counts for from-scratch and fine-tuned")
+    p.add_argument("--checkpoints", nargs="*", help="base snapshots (default base-1m base-2m base-4m base-8m base)")
+    p.add_argument("--checkpoint-tasks", nargs="*")
+    p.add_argument("--steps", type=int, help="optimiser steps of the trained approaches (default 100)")
+    p.add_argument("--test-size", type=int, help="test examples scored per task (default 500)")
+    p.add_argument("--max-minutes", type=float, help="start no trained run after this many minutes")
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1: the machine is shared)")
+    p.add_argument("--workers", type=int, default=1, help="only 1 is supported (one process)")
+    p.add_argument("--fresh", action="store_true", help="ignore rows cached by earlier builds")
+    p.add_argument("--no-tryit", action="store_true", help="do not write the try-it classifiers")
+    return p.parse_args(argv)
+
+
+def _counts(values) -> tuple:
+    return tuple(None if v == "all" else int(v) for v in values)
+
+
+def config_from_args(a: argparse.Namespace) -> BuildConfig:
+    c = BuildConfig()
+    if a.quick:
+        c = replace(c, per_class=(8, 16), trained_per_class=(8, 32), seeds=(0, 1), checkpoints=("base",),
+                    checkpoint_tasks=("spam",), checkpoint_seeds=(0, 1), steps=8, test_size=40,
+                    approaches=("bag-of-words", "from scratch", "our base, frozen", "our base, fine-tuned"),
+                    tasks=("spam", "sentiment"), quick=True, tryit=False)
+    if a.tasks:
+        c.tasks = tuple(a.tasks)
+        c.checkpoint_tasks = tuple(t for t in c.checkpoint_tasks if t in c.tasks)
+    if a.approaches:
+        c.approaches = tuple(a.approaches)
+    if a.seeds:
+        c.seeds = tuple(range(a.seeds))
+        c.checkpoint_seeds = c.seeds
+    if a.per_class:
+        c.per_class = _counts(a.per_class)
+    if a.trained_per_class:
+        c.trained_per_class = _counts(a.trained_per_class)
+    if a.checkpoints is not None:
+        c.checkpoints = tuple(a.checkpoints)
+    if a.checkpoint_tasks is not None:
+        c.checkpoint_tasks = tuple(a.checkpoint_tasks)
+    if a.steps:
+        c.steps = a.steps
+    if a.test_size:
+        c.test_size = a.test_size
+    if a.max_minutes:
+        c.max_minutes = a.max_minutes
+    if a.no_tryit:
+        c.tryit = False
+    c.use_row_cache = not a.fresh
+    c.out = a.out
+    return c
+
+
+def main(argv: list[str] | None = None) -> int:
+    import torch
+
+    args = parse(argv or [])
+    if args.quick and not args.out:
+        print("--quick writes a tiny results file for tests; give it --out PATH (the committed results stay)",
+              file=sys.stderr)
+        return 2
+    if args.workers != 1:
+        print("--workers: only 1 is supported (one process on a shared machine)", file=sys.stderr)
+        return 2
+    torch.set_num_threads(max(1, args.threads))
+    from engine import features
+
+    config = config_from_args(args)
+    features.enable_disk_cache()
+    out = Path(args.out) if args.out else RESULTS_DIR / "results.json"
+    cache = RowCache(cache_dir() / "transfer" / "rows.jsonl" if config.use_row_cache else None)
+    tryit_dir = (out.parent / "tryit") if config.tryit else None
+    results = build(config, row_cache=cache, tryit_dir=tryit_dir)
+    atomic_write_text(out, json.dumps(results, indent=1, default=_json_default) + "\n")
+    m = results["manifest"]
+    print(f"wrote {out}: {len(results['runs'])} rows, {len(results['checkpoints'])} checkpoint rows, "
+          f"{m['build_seconds']:.0f} s ({m['rows_reused_from_cache']} rows reused from earlier builds)")
+    return 0
+
+
+def _json_default(o):
+    if isinstance(o, (np.floating, np.integer)):
+        return o.item()
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

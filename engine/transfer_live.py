@@ -1,0 +1,140 @@
+"""A small transfer experiment run live, so a reader sees the committed curves are measured.
+
+`run_live(task, per_class, seed)` draws `per_class` labelled examples of each label, trains
+four approaches on them (bag-of-words, our base frozen with a linear head, from scratch, our
+base fine-tuned) and scores each on a fixed stratified subset of LIVE_TEST test examples.
+It is the build's recipe shrunk to fit a minute: LIVE_STEPS optimiser steps instead of the
+build's 100, a smaller test subset, at most LIVE_MAX_PER_CLASS examples per class; so its
+numbers are noisier and a little lower than the committed ones.
+
+Bounded: every training loop checks a deadline derived from max_seconds and a
+threading.Event `stop`; a stopped approach is scored as it stands and says so
+(stopped_early), and approaches not started are left out. The shared base is only read:
+fine-tuning trains a deep copy. progress(fraction, message) is called as it goes.
+Not handled: the real bases (SmolLM2, MiniLM) live; their features take minutes.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from engine.transfer import Budget
+
+LIVE_APPROACHES = ("bag-of-words", "our base, frozen", "from scratch", "our base, fine-tuned")
+LIVE_STEPS = 30
+LIVE_BATCH = 16
+LIVE_LR = 1e-3
+LIVE_TEST = 150
+LIVE_MAX_PER_CLASS = 64
+EVAL_RESERVE = 0.12  # share of max_seconds kept for scoring after each training loop
+
+Progress = Callable[[float, str], None]
+
+
+def live_budget() -> Budget:
+    return Budget(steps=LIVE_STEPS, batch_size=LIVE_BATCH, lrs=(LIVE_LR,), warmup_steps=3)
+
+
+def run_live(task: str, per_class: int, seed: int = 0, progress: Progress | None = None, stop=None,
+             max_seconds: float = 60, *, models: dict | None = None, data=None,
+             approaches=LIVE_APPROACHES) -> list[dict]:
+    """Rows like the results' runs (task, approach, per_class, label, n_train, seed, accuracy,
+    macro_f1, mean (= accuracy), sd 0, n_seeds 1, seconds, steps, stopped_early, n_test).
+
+    models may supply {"base": LoadedModel} (the page's shared copy: read, never changed);
+    data a TaskData (tests). ValueError for a per_class outside 1..LIVE_MAX_PER_CLASS.
+    """
+    import copy
+
+    from engine import features, transfer
+    from engine.baselines import bag_of_words, linear_probe, score
+    from engine.tasks import few_shot, load_task
+
+    if not isinstance(per_class, int) or not 1 <= per_class <= LIVE_MAX_PER_CLASS:
+        raise ValueError(f"a live run takes 1 to {LIVE_MAX_PER_CLASS} labelled examples per class "
+                         f"(the committed curves go further), not {per_class!r}")
+    if max_seconds <= 0:
+        raise ValueError("max_seconds must be positive")
+    t0 = time.perf_counter()
+    end = t0 + max_seconds
+    report = progress or (lambda f, m: None)
+    rows: list[dict] = []
+
+    def stopped() -> bool:
+        return (stop is not None and stop.is_set()) or time.perf_counter() >= end
+
+    report(0.0, "reading the task")
+    data = data or load_task(task)
+    if models and "base" in models:
+        lm = models["base"]
+    else:
+        from engine.transfer import _model
+
+        lm = _model("base")
+    labels = list(data.labels)
+    train = few_shot(data.train, per_class, seed)
+    evaluate_on = transfer.stratified_subset(data.test, LIVE_TEST, seed=0)
+    gold = [e.label for e in evaluate_on]
+    budget = replace_budget(live_budget(), lm)
+    weights = {"bag-of-words": 0.02, "our base, frozen": 0.18, "from scratch": 0.4, "our base, fine-tuned": 0.4}
+    todo = [a for a in LIVE_APPROACHES if a in approaches]
+    total = sum(weights[a] for a in todo) or 1.0
+    done = 0.0
+
+    def row(approach, s, seconds, **extra):
+        return {"task": data.task.name, "approach": approach, "per_class": per_class, "label": str(per_class),
+                "n_train": len(train), "seed": seed, "accuracy": s.accuracy, "macro_f1": s.macro_f1,
+                "mean": s.accuracy, "sd": 0.0, "n_seeds": 1, "seconds": seconds, "n_test": len(evaluate_on),
+                "stopped_early": False, **extra}
+
+    for i, approach in enumerate(todo):
+        if stopped():
+            break
+        a0 = time.perf_counter()
+        share = weights[approach] / total
+        report(done, f"{approach}: training on {len(train)} examples")
+        if approach == "bag-of-words":
+            rows.append(row(approach, bag_of_words(train, evaluate_on), time.perf_counter() - a0))
+        elif approach == "our base, frozen":
+            s = linear_probe(lambda t: features.decoder_features(lm, t), train, evaluate_on, method=approach)
+            rows.append(row(approach, s, time.perf_counter() - a0))
+        else:
+            # this loop's slice of the time left, after keeping a scoring reserve for each trained approach left
+            later = sum(weights[a] for a in todo[i + 1:]) / total
+            trained_left = sum(a in ("from scratch", "our base, fine-tuned") for a in todo[i:])
+            usable = end - time.perf_counter() - EVAL_RESERVE * max_seconds * trained_left
+            deadline = time.perf_counter() + max(0.0, usable * share / (share + later))
+            if approach == "from scratch":
+                preset = copy.deepcopy(lm.model.config)
+                vocab = lm.model.config.vocab_size
+
+                def make_body():
+                    from engine.models import new_model
+
+                    return new_model(preset, vocab, seed=seed).transformer
+            else:
+                def make_body():
+                    return copy.deepcopy(lm.model.transformer)  # the shared base is never trained
+
+            start_frac = done
+
+            def on_step(step, steps, _a=approach, _s=start_frac):
+                report(min(0.99, _s + share * 0.85 * step / steps), f"{_a}: step {step} of {steps}")
+
+            clf, info = transfer.train_best(make_body, lm.tokenizer, train, (), labels, budget, seed, stop=stop,
+                                            deadline=deadline, on_step=on_step)
+            report(start_frac + share * 0.9, f"{approach}: scoring {len(evaluate_on)} test examples")
+            rows_in = transfer._encode(lm.tokenizer, [e.text for e in evaluate_on], budget.max_tokens)
+            predicted = transfer._predict(clf, rows_in, lm.tokenizer.eos_token_id or 0)
+            s = score(approach, len(train), gold, [labels[j] for j in predicted])
+            rows.append(row(approach, s, time.perf_counter() - a0, steps=info["steps"],
+                            stopped_early=info["stopped"]))
+        done += share
+    report(1.0, f"done in {time.perf_counter() - t0:.0f} s")
+    return rows
+
+
+def replace_budget(budget: Budget, lm) -> Budget:
+    from dataclasses import replace
+
+    return replace(budget, max_tokens=min(budget.max_tokens, lm.model.config.n_positions))

@@ -1,0 +1,236 @@
+"""Read the committed transfer-learning results (assets/transfer/results.json) for the page.
+
+`python -m engine build transfer` (engine/transfer_build.py) writes the file: one row per
+(task, approach, labelled examples per class, seed) scored on a fixed test subset, one row
+per (base checkpoint, task, approach, seed) at 32 labels per class, the measured costs, the
+task facts, the recipe and a manifest. This module only reads and summarises it; nothing
+here imports torch or streamlit, so the page can show the results on a fresh clone offline.
+
+Not handled: results files of another schema version (they raise TransferResultsError,
+which names the rebuild command).
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.paths import ASSETS_DIR
+
+RESULTS_DIR = ASSETS_DIR / "transfer"
+RESULTS_FILE = RESULTS_DIR / "results.json"
+SCHEMA = 1
+REBUILD = "python -m engine build transfer"
+METRICS = ("accuracy", "macro_f1")
+
+
+class TransferResultsError(Exception):
+    """The results file is missing or unreadable; the message names the rebuild command."""
+
+
+@dataclass(frozen=True)
+class Approach:
+    key: str  # as stored in the results rows
+    label: str  # short, for a legend
+    description: str  # one plain line
+    family: str  # "old way" (knows only the task's labels) or "pretrained"
+
+
+APPROACHES: dict[str, Approach] = {a.key: a for a in (
+    Approach("bag-of-words", "Bag-of-words",
+             "Counts the words (and word pairs) of the labelled examples, then logistic regression: "
+             "the old strong baseline, knows nothing else about language.", "old way"),
+    Approach("from scratch", "From scratch",
+             "The same small transformer as our base, randomly initialised and trained only on "
+             "this task's labelled examples.", "old way"),
+    Approach("our base, frozen", "Our base, frozen",
+             "Our base model reads each text unchanged; only a linear head on its averaged "
+             "last layer is trained.", "pretrained"),
+    Approach("our base, fine-tuned", "Our base, fine-tuned",
+             "A copy of our base plus a head, every weight trained on the labelled examples with "
+             "exactly the from-scratch budget.", "pretrained"),
+    Approach("SmolLM2, frozen", "SmolLM2-135M, frozen",
+             "A real 135M-parameter decoder pretrained by next-token prediction (then instruction-"
+             "tuned); a linear head on its averaged last layer.", "pretrained"),
+    Approach("MiniLM, frozen", "MiniLM, frozen",
+             "A real 22M-parameter BERT-family encoder, further trained to place similar sentences "
+             "near each other; a linear head on its averaged token vectors.", "pretrained"),
+)}
+OLD_WAY = tuple(k for k, a in APPROACHES.items() if a.family == "old way")
+PRETRAINED = tuple(k for k, a in APPROACHES.items() if a.family == "pretrained")
+
+
+def load_results(path: Path | str | None = None) -> dict:
+    """The parsed results file; TransferResultsError (naming the rebuild command) if it is
+    missing, not JSON, of another schema, or lacks its tables."""
+    path = Path(path) if path else RESULTS_FILE
+    if not path.is_file():
+        raise TransferResultsError(f"No transfer results at {_show(path)}. Rebuild them with `{REBUILD}`.")
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise TransferResultsError(f"The transfer results at {_show(path)} are unreadable ({exc.__class__.__name__}). "
+                                   f"Rebuild them with `{REBUILD}`.") from None
+    if not isinstance(results, dict) or results.get("schema") != SCHEMA:
+        raise TransferResultsError(f"The transfer results at {_show(path)} are not schema {SCHEMA}. "
+                                   f"Rebuild them with `{REBUILD}`.")
+    missing = [k for k in ("runs", "checkpoints", "tasks", "cost", "recipe", "manifest") if k not in results]
+    if missing or not isinstance(results.get("runs"), list) or not isinstance(results.get("tasks"), dict):
+        raise TransferResultsError(f"The transfer results at {_show(path)} lack {', '.join(missing) or 'valid tables'}. "
+                                   f"Rebuild them with `{REBUILD}`.")
+    return results
+
+
+def _show(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ASSETS_DIR.parent))
+    except ValueError:
+        return str(path)
+
+
+def _check_metric(metric: str) -> None:
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}, not {metric!r}")
+
+
+def _mean_sd(values: list[float]) -> tuple[float, float]:
+    n = len(values)
+    mean = sum(values) / n
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else 0.0
+    return mean, sd
+
+
+def tasks(results: dict) -> list[str]:
+    return list(results["tasks"])
+
+
+def approaches(results: dict, task: str | None = None) -> list[str]:
+    """Approach keys present in the results (for a task), in APPROACHES order."""
+    present = {r["approach"] for r in results["runs"] if task is None or r["task"] == task}
+    return [k for k in APPROACHES if k in present] + sorted(present - set(APPROACHES))
+
+
+def _label_order(per_class) -> float:
+    return math.inf if per_class is None else float(per_class)
+
+
+def curve(results: dict, task: str, approach: str, metric: str = "accuracy") -> list[dict]:
+    """The learning curve: one point per labelled-examples-per-class count, ordered by count
+    ("all", the whole train split, last). Each point: per_class (int, or None for all), label
+    ("8" ... "all"), n_train (examples trained on), mean, sd (over seeds; 0 with one), n_seeds."""
+    _check_metric(metric)
+    groups: dict = {}
+    for r in results["runs"]:
+        if r["task"] == task and r["approach"] == approach:
+            groups.setdefault(r["per_class"], []).append(r)
+    out = []
+    for per_class in sorted(groups, key=_label_order):
+        rows = groups[per_class]
+        mean, sd = _mean_sd([float(r[metric]) for r in rows])
+        out.append({"per_class": per_class, "label": "all" if per_class is None else str(per_class),
+                    "n_train": int(rows[0]["n_train"]), "mean": mean, "sd": sd,
+                    "n_seeds": len({r["seed"] for r in rows})})
+    return out
+
+
+def point(results: dict, task: str, approach: str, per_class: int | None, metric: str = "accuracy") -> dict | None:
+    """One point of curve() (None if that count was not run)."""
+    for p in curve(results, task, approach, metric):
+        if p["per_class"] == per_class:
+            return p
+    return None
+
+
+def checkpoint_curve(results: dict, task: str, approach: str, metric: str = "accuracy") -> list[dict]:
+    """Our base at increasing pretraining tokens (approach "our base, fine-tuned" or "our base,
+    frozen"), at the checkpoint rows' labels per class: one point per checkpoint ordered by
+    tokens_seen, with checkpoint (artifact name), tokens_seen, mean, sd, n_seeds, and
+    scratch_mean / scratch_sd (from scratch with the same labels and seeds) and gain (mean - scratch_mean)."""
+    _check_metric(metric)
+    groups: dict = {}
+    for r in results.get("checkpoints", []):
+        if r["task"] == task and r["approach"] == approach:
+            groups.setdefault(r["checkpoint"], []).append(r)
+    out = []
+    for name, rows in groups.items():
+        mean, sd = _mean_sd([float(r[metric]) for r in rows])
+        per_class = rows[0]["per_class"]
+        seeds = {r["seed"] for r in rows}
+        scratch = [float(r[metric]) for r in results["runs"] if r["task"] == task and r["approach"] == "from scratch"
+                   and r["per_class"] == per_class and r["seed"] in seeds]
+        s_mean, s_sd = _mean_sd(scratch) if scratch else (None, None)
+        out.append({"checkpoint": name, "tokens_seen": int(rows[0]["tokens_seen"]), "per_class": per_class,
+                    "mean": mean, "sd": sd, "n_seeds": len(seeds), "scratch_mean": s_mean, "scratch_sd": s_sd,
+                    "gain": None if s_mean is None else mean - s_mean,
+                    "val_loss": rows[0].get("val_loss")})
+    return sorted(out, key=lambda p: p["tokens_seen"])
+
+
+def cost_table(results: dict) -> list[dict]:
+    """Rows (what, seconds, flops, note): pretraining our base once, the same amortised over the
+    tasks, tuning per task, from scratch per task, the totals for all tasks both ways, and the
+    real bases' published pretraining scale (seconds None where not measured here)."""
+    cost = results["cost"]
+    rows = []
+    pre = cost.get("pretraining")
+    n_tasks = max(1, len(results["tasks"]))
+    if pre:
+        rows.append({"what": f"Pretrain our base once ({pre['tokens_seen'] / 1e6:.1f}M tokens)",
+                     "seconds": pre.get("train_seconds"), "flops": pre.get("flops"),
+                     "note": f"{pre.get('params', 0) / 1e6:.1f}M parameters; FLOPs ≈ 6 × parameters × tokens; "
+                             f"seconds as measured by the base build on {pre.get('machine', 'this machine')}"})
+        rows.append({"what": f"…shared by {n_tasks} tasks (per task)",
+                     "seconds": _div(pre.get("train_seconds"), n_tasks), "flops": _div(pre.get("flops"), n_tasks),
+                     "note": "one pretraining serves every task"})
+    per = cost.get("per_task", [])
+    for key in ("our base, fine-tuned", "our base, frozen", "from scratch", "bag-of-words"):
+        found = [c for c in per if c["approach"] == key]
+        if not found:
+            continue
+        seconds = sum(c["seconds"] for c in found) / len(found)
+        flops = [c["flops"] for c in found if c.get("flops") is not None]
+        rows.append({"what": f"{APPROACHES[key].label}, per task", "seconds": seconds,
+                     "flops": sum(flops) / len(flops) if flops else None,
+                     "note": found[0].get("note", "")})
+    by = {c["approach"]: c for c in per}
+    if pre and "our base, fine-tuned" in by and "from scratch" in by:
+        ft = [c for c in per if c["approach"] == "our base, fine-tuned"]
+        sc = [c for c in per if c["approach"] == "from scratch"]
+        rows.append({"what": f"All {n_tasks} tasks, pretrain once + fine-tune each",
+                     "seconds": pre["train_seconds"] + sum(c["seconds"] for c in ft),
+                     "flops": pre["flops"] + sum(c.get("flops") or 0 for c in ft),
+                     "note": "the new way"})
+        rows.append({"what": f"All {n_tasks} tasks, one model from scratch each",
+                     "seconds": sum(c["seconds"] for c in sc), "flops": sum(c.get("flops") or 0 for c in sc),
+                     "note": "the old way"})
+    for pub in cost.get("published", []):
+        rows.append({"what": f"{pub['model']} pretraining (published)", "seconds": None, "flops": pub.get("flops"),
+                     "note": pub.get("note", "")})
+    return rows
+
+
+def _div(value, n):
+    return None if value is None else value / n
+
+
+def task_info(results: dict, task: str) -> dict:
+    """labels, description, chance ({accuracy, macro_f1, label}: always the test subset's
+    commonest label), train_size, validation_size, test_size (scored), test_size_full,
+    per_class_train / per_class_test (label -> examples)."""
+    try:
+        return results["tasks"][task]
+    except KeyError:
+        raise KeyError(f"unknown task {task!r}; the results have {', '.join(results['tasks'])}") from None
+
+
+def gain_at(results: dict, task: str, approach: str, per_class: int = 32, metric: str = "accuracy",
+            against: str = "from scratch") -> float | None:
+    """mean(approach) - mean(against) at per_class labels per class (None if either is missing)."""
+    a, b = point(results, task, approach, per_class, metric), point(results, task, against, per_class, metric)
+    return None if a is None or b is None else a["mean"] - b["mean"]
+
+
+def tryit_info(results: dict) -> dict:
+    """What the saved try-it classifiers were trained on: {"per_class", "seed", "approaches"}."""
+    return results.get("tryit", {})

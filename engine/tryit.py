@@ -1,0 +1,291 @@
+"""Try it: label a reader's text with each approach's saved classifier.
+
+The transfer build (`python -m engine build transfer`) saves, for every task, the classifier
+each approach trained on **32 labelled examples per class, seed 0** under
+assets/transfer/tryit/: the bag-of-words vocabulary and coefficients and the frozen probes'
+linear heads as .npz (no pickle), the from-scratch and fine-tuned transformers as fp16
+safetensors with our tokenizer beside them. `classify(task, text)` runs every approach
+whose pieces are here; the real bases (SmolLM2, MiniLM) need their data-pack source, and
+`unavailable_approaches(task)` says which are missing and how to fetch them.
+
+Input is bounded: at most MAX_CHARS characters are kept (`clean_user_text`), and each model
+reads at most 128 tokens (each Prediction says how many it read and whether it cut the text).
+Special-token strings such as `<|endoftext|>` are ordinary input here: our tokenizer reads
+them as its document separator, which is what the classifiers saw in training too.
+Not handled: batching many texts (one text per call), explanations of a label.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from engine.paths import ASSETS_DIR
+from engine.textinput import clean_user_text
+
+TRYIT_DIR = ASSETS_DIR / "transfer" / "tryit"
+MAX_CHARS = 5_000  # a BBC article's opening is ~400 characters; the models read 128 tokens at most
+REBUILD = "python -m engine build transfer"
+APPROACH_ORDER = ("bag-of-words", "from scratch", "our base, frozen", "our base, fine-tuned", "SmolLM2, frozen",
+                  "MiniLM, frozen")
+FETCH = {"smollm2": "python -m engine data fetch smollm2", "minilm": "python -m engine data fetch minilm"}
+
+
+class TryItError(Exception):
+    """The saved classifiers are missing or unreadable; the message names the rebuild command."""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    approach: str
+    label: str  # the most probable label
+    confidence: float  # its probability
+    probabilities: dict[str, float]  # label -> probability, in the task's label order; sums to 1
+    tokens_read: int | None  # tokens the model read (None: bag-of-words reads words, not tokens)
+    truncated: bool  # the text was longer than this model reads
+
+
+_lock = threading.Lock()
+_loaded: dict = {}  # (folder, kind, name) -> loaded pieces, read-only after loading
+
+
+def read_manifest(folder: Path | None = None) -> dict:
+    folder = Path(folder or TRYIT_DIR)
+    path = folder / "manifest.json"
+    if not path.is_file():
+        raise TryItError(f"The try-it classifiers are not built (no {path.name} in {folder.name}/). "
+                         f"Build them with `{REBUILD}`.")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest["approaches"]  # noqa: B018
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise TryItError(f"The try-it manifest is unreadable ({exc.__class__.__name__}). "
+                         f"Rebuild it with `{REBUILD}`.") from None
+    return manifest
+
+
+def trained_on(folder: Path | None = None) -> dict:
+    """{"per_class": 32, "seed": 0, ...}: what every saved classifier was trained on."""
+    m = read_manifest(folder)
+    return {"per_class": m.get("per_class"), "seed": m.get("seed"), "max_tokens": m.get("max_tokens"),
+            "created": m.get("created")}
+
+
+def _entries(task: str, folder: Path | None) -> dict:
+    m = read_manifest(folder)
+    if task not in m["approaches"]:
+        raise KeyError(f"no try-it classifiers for task {task!r}; built: {', '.join(m['approaches'])}")
+    return m["approaches"][task]
+
+
+def _source_ready(model: str) -> bool:
+    from engine import datapack
+
+    if model == "smollm2":
+        from engine import smollm
+
+        return smollm.is_converted() or smollm.gguf_available()
+    if model == "minilm":
+        try:
+            return datapack.is_available("minilm")
+        except Exception:
+            return False
+    return True
+
+
+def unavailable_approaches(task: str, folder: Path | None = None) -> dict[str, str]:
+    """Approaches built for this task that cannot run here -> why, in plain words with the fix."""
+    out = {}
+    for approach, entry in _entries(task, folder).items():
+        model = entry.get("model")
+        if model in FETCH and not _source_ready(model):
+            out[approach] = f"its model is not on this machine; fetch it with `{FETCH[model]}`"
+    return out
+
+
+def available_approaches(task: str, folder: Path | None = None) -> list[str]:
+    entries = _entries(task, folder)
+    missing = unavailable_approaches(task, folder)
+    return [a for a in APPROACH_ORDER if a in entries and a not in missing]
+
+
+def prepare(text: str | None) -> tuple[str, list[str]]:
+    """(text bounded to MAX_CHARS, notices); ValueError for empty or whitespace-only text."""
+    if text is None or not str(text).strip():
+        raise ValueError("Type a message, a review or a news snippet first: the text is empty.")
+    return clean_user_text(str(text), max_chars=MAX_CHARS)
+
+
+def classify(task: str, text: str, *, models: dict | None = None, folder: Path | None = None,
+             approaches: list[str] | None = None) -> list[Prediction]:
+    """Each available approach's label for `text` (APPROACH_ORDER). models may supply loaded
+    {"base": LoadedModel, "smollm2": LoadedModel, "minilm": (model, tokenizer)} (the page's
+    shared, read-only copies); missing ones are loaded once. ValueError for empty text."""
+    text, _ = prepare(text)
+    folder = Path(folder or TRYIT_DIR)
+    manifest = read_manifest(folder)
+    entries = _entries(task, folder)
+    todo = [a for a in (approaches or available_approaches(task, folder)) if a in entries]
+    return [_predict(a, entries[a], text, manifest, folder, models or {}) for a in todo]
+
+
+def _softmax_from_linear(z: np.ndarray, classes: list[str], labels: list[str]) -> dict[str, float]:
+    """sklearn's convention: binary -> one logit for classes[1]; else one per class."""
+    z = np.asarray(z, dtype=np.float64).ravel()
+    if z.size == 1:
+        p1 = 1.0 / (1.0 + np.exp(-z[0]))
+        probs = {classes[0]: 1.0 - p1, classes[1]: p1}
+    else:
+        e = np.exp(z - z.max())
+        e /= e.sum()
+        probs = dict(zip(classes, e.tolist()))
+    return {lab: float(probs.get(lab, 0.0)) for lab in labels}
+
+
+def _prediction(approach, probs: dict[str, float], tokens: int | None, truncated: bool) -> Prediction:
+    label = max(probs, key=probs.get)
+    return Prediction(approach, label, probs[label], probs, tokens, truncated)
+
+
+def _npz(path: Path) -> dict:
+    key = ("npz", str(path))
+    with _lock:
+        if key not in _loaded:
+            if not path.is_file():
+                raise TryItError(f"The try-it file {path.name} is missing. Rebuild with `{REBUILD}`.")
+            try:
+                with np.load(path, allow_pickle=False) as z:
+                    _loaded[key] = {k: z[k] for k in z.files}
+            except Exception as exc:
+                raise TryItError(f"The try-it file {path.name} is unreadable ({exc.__class__.__name__}). "
+                                 f"Rebuild with `{REBUILD}`.") from None
+        return _loaded[key]
+
+
+def _vectorizer(path: Path, settings: dict):
+    key = ("tfidf", str(path))
+    with _lock:
+        cached = _loaded.get(key)
+    if cached is not None:
+        return cached
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    z = _npz(path)
+    vec = TfidfVectorizer(ngram_range=tuple(settings.get("ngram_range", (1, 2))),
+                          sublinear_tf=settings.get("sublinear_tf", True), lowercase=settings.get("lowercase", True),
+                          vocabulary={t: i for i, t in enumerate(z["terms"].tolist())})
+    vec.idf_ = z["idf"].astype(np.float64)
+    with _lock:
+        _loaded[key] = vec
+    return vec
+
+
+def _tokenizer(folder: Path):
+    key = ("tokenizer", str(folder))
+    with _lock:
+        if key not in _loaded:
+            from tokenizers import Tokenizer
+
+            from engine.ourtokenizer import as_transformers
+
+            path = folder / "tokenizer.json"
+            if not path.is_file():
+                raise TryItError(f"The try-it tokenizer is missing. Rebuild with `{REBUILD}`.")
+            _loaded[key] = as_transformers(Tokenizer.from_file(str(path)))
+        return _loaded[key]
+
+
+def _trained_model(path: Path, entry: dict):
+    key = ("trained", str(path))
+    with _lock:
+        if key in _loaded:
+            return _loaded[key]
+    import torch
+    from safetensors.torch import load_file
+    from transformers import GPT2Config, GPT2Model
+
+    from engine.transfer import _classifier
+
+    if not path.is_file():
+        raise TryItError(f"The try-it model {path.name} is missing. Rebuild with `{REBUILD}`.")
+    config = GPT2Config.from_dict(entry["config"])
+    clf = _classifier(GPT2Model(config), len(entry["labels"]), seed=0)
+    try:
+        state = {k: v.to(torch.float32) for k, v in load_file(str(path)).items()}
+        clf.load_state_dict(state)
+    except Exception as exc:
+        raise TryItError(f"The try-it model {path.name} cannot be loaded ({exc.__class__.__name__}). "
+                         f"Rebuild with `{REBUILD}`.") from None
+    clf.eval()
+    with _lock:
+        _loaded[key] = clf
+    return clf
+
+
+def _shared_model(name: str, models: dict):
+    if name in models:
+        return models[name]
+    key = ("model", name)
+    with _lock:
+        if key not in _loaded:
+            if name == "smollm2":
+                from engine import smollm
+
+                _loaded[key] = smollm.load()
+            elif name == "minilm":
+                from engine import features
+
+                _loaded[key] = features.load_encoder()
+            else:
+                from engine.models import load_artifact
+
+                _loaded[key] = load_artifact(name)
+        return _loaded[key]
+
+
+def _count_tokens(tokenizer, text: str, limit: int) -> tuple[int, bool]:
+    n = len(tokenizer(text, add_special_tokens=True)["input_ids"])
+    return min(n, limit), n > limit
+
+
+def _predict(approach: str, entry: dict, text: str, manifest: dict, folder: Path, models: dict) -> Prediction:
+    labels = list(entry["labels"])
+    limit = int(manifest.get("max_tokens") or 128)
+    path = folder / entry["file"]
+    kind = entry["kind"]
+    if kind == "bag-of-words":
+        z = _npz(path)
+        x = _vectorizer(path, entry.get("settings", {})).transform([text])
+        logits = np.asarray(x @ z["coef"].T.astype(np.float64)).ravel() + z["intercept"]
+        return _prediction(approach, _softmax_from_linear(logits, z["classes"].tolist(), labels), None, False)
+    if kind == "frozen":
+        from engine import features
+
+        name = entry["model"]
+        lm = _shared_model(name, models)
+        if name == "minilm":
+            x = features.encoder_features([text], encoder=lm, max_tokens=limit)
+            tok = lm[1]
+        else:
+            if name == "base" and manifest.get("base_sha256") and \
+                    features.model_fingerprint(lm.model) != manifest["base_sha256"]:
+                raise TryItError("Our base model has changed since its try-it head was trained, so the head "
+                                 f"would read different features. Rebuild with `{REBUILD}`.")
+            x = features.decoder_features(lm, [text], max_tokens=limit)
+            tok = lm.tokenizer
+        z = _npz(path)
+        logits = ((x[0] - z["mean"]) / z["scale"]) @ z["coef"].T + z["intercept"]
+        tokens, cut = _count_tokens(tok, text, limit)
+        return _prediction(approach, _softmax_from_linear(logits, z["classes"].tolist(), labels), tokens, cut)
+    if kind == "trained":
+        from engine.transfer import predict_proba
+
+        clf = _trained_model(path, entry)
+        tok = _tokenizer(folder)
+        p = predict_proba(clf, tok, [text], max_tokens=limit)[0]
+        tokens, cut = _count_tokens(tok, text, limit)
+        return _prediction(approach, {lab: float(v) for lab, v in zip(labels, p)}, tokens, cut)
+    raise TryItError(f"unknown try-it classifier kind {kind!r}; rebuild with `{REBUILD}`")
