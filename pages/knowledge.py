@@ -53,9 +53,9 @@ def token_md(piece: str) -> str:
     return "".join("\\" + c if c in MD_SPECIAL else c for c in visible_text(piece))
 
 
-def label(text: str) -> str:
-    """Text for a plotly label: visible and HTML-escaped (plotly reads tags)."""
-    return html_escape(visible_text(text))
+def label(text: str, *, token: bool = False) -> str:
+    """Text for a plotly label, HTML-escaped (plotly reads tags); a token also shows its spaces as ·."""
+    return html_escape(visible_text(text) if token else "".join(visible_text(c) if c != " " else c for c in text))
 
 
 def exposure_label(n: int) -> str:
@@ -89,9 +89,9 @@ def clean_or_say(raw: str, *, what: str) -> str | None:
     return name
 
 
-def bars(candidates, *, truth: str | None = None, height_per_bar: int = 26):
+def bars(candidates, *, truth: str | None = None, tokens: bool = False, height_per_bar: int = 26):
     """Horizontal bars of (answer, probability), best on top; the true answer in green."""
-    names = [label(a) + "  " for a, _ in candidates]
+    names = [label(a, token=tokens) + "  " for a, _ in candidates]
     probs = [p for _, p in candidates]
     colors = [TRUTH_COLOR if a == truth else OTHER_COLOR if truth is not None else TRAINED_COLOR
               for a, _ in candidates]
@@ -270,20 +270,31 @@ fig.update_layout(
 )
 
 
-def at(style: str, exposure: int, column: str = "accuracy_mean") -> float | None:
+def at(style: str, exposure: int, measure_: str = "accuracy") -> float | None:
+    """The mean over seeds of one measure for one probe style and exposure (None if not measured)."""
     rows = mean[(mean["style"] == style) & (mean["exposure"] == exposure)]
-    return float(rows[column].iloc[0]) if len(rows) else None
+    return float(rows[f"{measure_}_mean"].iloc[0]) if len(rows) else None
+
+
+def fmt(value: float | None, measure_: str = "accuracy") -> str:
+    if value is None:
+        return "not measured"
+    return f"{value:.0%}" if MEASURES[measure_][2] == ".0%" else f"{value:.1f}"
 
 
 lo, hi = (buckets[0], buckets[-1]) if buckets else (1, 1)
-lo_t, hi_t, hi_n, zero_t = at("trained", lo), at("trained", hi), at("new", hi), at("trained", 0)
-if None not in (lo_t, hi_t, hi_n):
-    alt = (f"{m_label} by number of mentions, mean of {n_seeds} seeds with one standard deviation. "
-           f"Accuracy with the trained phrasing goes from {lo_t:.0%} for facts read {lo}× to {hi_t:.0%} for facts "
-           f"read {hi}×; with new phrasings it reaches {hi_n:.0%} at {hi}×.")
-else:
-    alt = f"{m_label} by number of mentions, mean over {n_seeds} seeds."
-figure(fig, alt=alt, key="recall")
+chance = float(mean["chance"].mean()) if len(mean) else 0.0
+figure(fig, key="recall", alt=(
+    f"{m_label} by how many documents stated the fact, mean of {n_seeds} seeds with one standard deviation. "
+    f"Trained phrasing: {fmt(at('trained', lo, measure), measure)} at {lo}×, {fmt(at('trained', hi, measure), measure)} "
+    f"at {hi}×; new phrasings: {fmt(at('new', lo, measure), measure)} at {lo}×, {fmt(at('new', hi, measure), measure)} "
+    f"at {hi}×; people never read about: {fmt(at('trained', 0, measure), measure)}."))
+st.markdown(
+    f"Measured here (accuracy, mean of {n_seeds} seeds): with the trained phrasing, **{fmt(at('trained', lo))}** of "
+    f"the facts read {lo}× and **{fmt(at('trained', hi))}** of those read {hi}×; with new phrasings "
+    f"**{fmt(at('new', lo))}** and **{fmt(at('new', hi))}**; for people never read about, "
+    f"**{fmt(at('trained', 0))}**, where blind guessing scores about {chance:.0%}."
+)
 st.markdown(
     f"""
 Each big marker is the mean over {n_seeds} models that read the same documents with different random seeds;
@@ -348,22 +359,23 @@ for fact in card["facts"]:
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
              column_config={"its probability": st.column_config.NumberColumn(format="%.2f"),
                             "stated in": st.column_config.NumberColumn(help="documents stating this fact")})
-tabs = st.tabs([wr.RELATION_WORDS.get(f["relation"], f["relation"]) for f in card["facts"]])
-for tab, fact in zip(tabs, card["facts"]):
-    dist = answers[fact["fact_id"]]
-    with tab:
-        n_cands = len(world.answers_of_kind(fact["answer_kind"]))
-        where = ("green below" if any(a == fact["answer"] for a, _ in dist["candidates"])
-                 else f"below the top {len(dist['candidates'])} shown")
-        st.markdown(f"Prompt: *{md(dist['prompt'])}* …  \nThe true answer, **{md(fact['answer'])}**, ranks "
-                    f"{dist['rank_of_truth']} of {n_cands} ({where}).")
-        best, p_best = dist["candidates"][0]
-        figure(bars(dist["candidates"], truth=fact["answer"]),
-               alt=(f"The model's top {len(dist['candidates'])} answers for {person}'s "
-                    f"{wr.RELATION_WORDS.get(fact['relation'], fact['relation'])}: {best} at {p_best:.0%}; "
-                    f"the truth, {fact['answer']}, is ranked {dist['rank_of_truth']}. "
-                    f"The fact was stated in {fact['exposure']} documents."),
-               key=f"fact-{fact['fact_id']}")
+facts_by_relation = {f["relation"]: f for f in card["facts"]}
+relation_shown = url_choice(st.radio, "Answer distribution for",
+                            {r: wr.RELATION_WORDS.get(r, r) for r in facts_by_relation}, key="fact", horizontal=True)
+fact = facts_by_relation[relation_shown]
+dist = answers[fact["fact_id"]]
+n_cands = len(world.answers_of_kind(fact["answer_kind"]))
+where = ("green below" if any(a == fact["answer"] for a, _ in dist["candidates"])
+         else f"below the top {len(dist['candidates'])} shown")
+st.markdown(f"Prompt: *{md(dist['prompt'])}* …  \nThe true answer, **{md(fact['answer'])}**, ranks "
+            f"{dist['rank_of_truth']} of {n_cands} ({where}).")
+best, p_best = dist["candidates"][0]
+figure(bars(dist["candidates"], truth=fact["answer"]),
+       alt=(f"The model's top {len(dist['candidates'])} answers for {person}'s "
+            f"{wr.RELATION_WORDS.get(fact['relation'], fact['relation'])}: {best} at {p_best:.0%}; "
+            f"the truth, {fact['answer']}, is ranked {dist['rank_of_truth']}. "
+            f"The fact was stated in {fact['exposure']} documents."),
+       key="fact-bars")
 with st.expander(f"The {len(documents):,} documents that mention {md(person)}", expanded=False):
     if not documents:
         st.markdown("None: this person exists only in the table of facts.")
@@ -415,6 +427,16 @@ if None not in (h_conf, k_conf, h_acc, k_acc):
 else:
     alt = "Confidence and accuracy for people the models read about and people they never read about."
 figure(fig, alt=alt, key="hallucination")
+h_kind, r_conf = group_value("never read (held out)", "right_kind_mean"), group_value("read 1-2 times", "top_prob_mean")
+if None not in (h_conf, k_conf, h_acc, h_kind):
+    st.markdown(
+        f"Measured here (trained phrasing, mean of {n_seeds} seeds): about people it never read, a model puts "
+        f"**{h_conf:.0%}** of the probability on its top answer"
+        + (f", against {r_conf:.0%} for people it read about once or twice" if r_conf is not None else "")
+        + f" and {k_conf:.0%} for everyone it read about; it is right {h_acc:.0%} of the time, which is luck. "
+        f"Left free to say any word, its most likely next word is an answer of the right kind (a town after "
+        f"*born in the town of*, a year after *born in the year*) **{h_kind:.0%}** of the time."
+    )
 
 st.subheader("Invent someone")
 st.markdown(
@@ -492,7 +514,7 @@ if ask_smol:
             tokens = res["top"]
             first, p_first = tokens[0]
             st.markdown(f"*{md(res['prompt'])}* → **{token_md(first)}** ({p_first:.0%})")
-            figure(bars(tokens),
+            figure(bars(tokens, tokens=True),
                    alt=(f"SmolLM2's top {len(tokens)} next tokens after a sentence about the made-up town "
                         f"{res['town']}: {visible_text(first)!r} at {p_first:.0%}, then "
                         f"{', '.join(repr(visible_text(t)) for t, _ in tokens[1:4])}."),

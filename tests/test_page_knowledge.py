@@ -46,7 +46,7 @@ def test_renders_with_committed_artifacts(page):
     assert_clean(at)
     assert not at.error
     assert at.title[0].value == "Recall and hallucination"
-    assert len(at.get("plotly_chart")) >= 4  # recall, one per fact, hallucination, invented name
+    assert len(at.get("plotly_chart")) == 4  # recall, one fact of the person, hallucination, invented name
     assert any(c.value.startswith("Glossary:") for c in at.caption)
     assert sum(c.value.startswith("Figure:") for c in at.caption) >= 4
     text = all_text(at)
@@ -98,6 +98,9 @@ def test_phrasing_changes_the_prompt(page, world):
     at.radio(key="phrasing").set_value("new-2").run()
     assert_clean(at)
     assert f"The birthplace of {known} is listed as" in markdown_body(at)
+    at.radio(key="fact").set_value("birth_year").run()
+    assert_clean(at)
+    assert f"The birth year of {known} is listed as" in markdown_body(at)
 
 
 def test_invented_name_gets_a_confident_answer_of_the_right_kind(page, world):
