@@ -84,6 +84,7 @@ class BuildConfig:
     quick: bool = False
     out: str | None = None
     use_row_cache: bool = True
+    checkpoints_only: bool = False  # only the snapshot rows (to fill the row cache ahead of a build)
     notes: list[str] = field(default_factory=list)
 
 
@@ -191,6 +192,15 @@ class Builder:
             self.fingerprints[name] = model_fingerprint(m[0] if isinstance(m, tuple) else m.model)
         return self.fingerprints[name]
 
+    def shape_id(self, name: str) -> str:
+        """What a from-scratch model takes from our base: its tokenizer and its shape, not its weights."""
+        lm = self.model(name)
+        cfg = lm.model.config
+        shape = {k: getattr(cfg, k, None) for k in ("vocab_size", "n_positions", "n_embd", "n_layer", "n_head",
+                                                      "activation_function")}
+        tok = lm.tokenizer.backend_tokenizer.to_str() if hasattr(lm.tokenizer, "backend_tokenizer") else ""
+        return hashlib.sha256((json.dumps(shape, sort_keys=True) + tok).encode()).hexdigest()
+
     def budget(self):
         return self.transfer.Budget(steps=self.c.steps, batch_size=self.c.batch_size, lrs=(self.c.lr,),
                                     max_tokens=self.c.max_tokens)
@@ -237,11 +247,12 @@ class Builder:
         from engine.tasks import few_shot
 
         data = self.data(task)
-        uses_base = approach in ("from scratch", "our base, frozen", "our base, fine-tuned")
+        uses_base = approach in ("our base, frozen", "our base, fine-tuned")
         model_name = FROZEN_MODEL.get(approach)
         key = RowCache.key(task=task, approach=approach, per_class=per_class, seed=seed, test_size=self.c.test_size,
                            max_tokens=self.c.max_tokens, steps=self.c.steps, lr=self.c.lr, batch=self.c.batch_size,
-                           base=self.fingerprint(base) if uses_base else None,
+                           base=self.fingerprint(base) if uses_base else (
+                               self.shape_id(base) if approach == "from scratch" else None),
                            model=self.fingerprint(model_name) if model_name and model_name != "base" else None,
                            train_ids=None, v=1)
         if not save_tryit:
@@ -397,43 +408,43 @@ def build(config: BuildConfig, *, tasks: dict | None = None, models: dict | None
         else:
             notes.append(f"checkpoint {name} not found (python -m engine build base writes it)")
 
-    # the jobs, cheapest and most important first
+    # the jobs, most important first (a --max-minutes bound cuts from the end): the cheap
+    # approaches at every count, the trained ones at 32 per class, the snapshots, the real
+    # decoder's features, the trained ones at other counts, and the real decoder on whole splits
     jobs: list[tuple] = []  # (kind, task, approach, per_class, seed, base)
-    for task in c.tasks:
-        for a in approaches:
-            if a in TRAINED:
-                continue
-            for k in c.per_class:
-                for seed in (c.seeds[:1] if k is None else c.seeds):  # the whole split is the same sample each seed
-                    jobs.append(("run", task, a, k, seed, "base"))
-    for task in c.tasks:
-        for a in approaches:
-            if a in TRAINED and TRYIT_PER_CLASS in c.trained_per_class:
-                for seed in c.seeds:
-                    jobs.append(("run", task, a, TRYIT_PER_CLASS, seed, "base"))
+
+    def add_runs(select, counts_of):
+        for task in c.tasks:
+            for a in approaches:
+                if select(a):
+                    for k in counts_of(a):
+                        for seed in (c.seeds[:1] if k is None and a not in TRAINED else c.seeds):
+                            jobs.append(("run", task, a, k, seed, "base"))  # whole split: one sample
+
+    cheap = lambda a: a not in TRAINED and a != "SmolLM2, frozen"  # noqa: E731
+    if not c.checkpoints_only:
+        add_runs(cheap, lambda a: c.per_class)
+        add_runs(lambda a: a in TRAINED, lambda a: [k for k in c.trained_per_class if k == TRYIT_PER_CLASS])
     ck_approaches = [a for a in ("our base, fine-tuned", "our base, frozen") if a in approaches]
     for task in c.checkpoint_tasks:
         if task not in c.tasks:
             continue
         for name in checkpoints:
-            if name == "base" and c.checkpoint_per_class in c.trained_per_class:
+            if name == "base" and c.checkpoint_per_class in c.trained_per_class and not c.checkpoints_only:
                 continue  # the main curve's rows are this checkpoint's
             for a in ck_approaches:
                 for seed in c.checkpoint_seeds:
                     jobs.append(("ckpt", task, a, c.checkpoint_per_class, seed, name))
-    for task in c.tasks:
-        for a in approaches:
-            if a in TRAINED:
-                for k in c.trained_per_class:
-                    if k != TRYIT_PER_CLASS:
-                        for seed in c.seeds:
-                            jobs.append(("run", task, a, k, seed, "base"))
+    if not c.checkpoints_only:
+        add_runs(lambda a: a == "SmolLM2, frozen", lambda a: [k for k in c.per_class if k is not None])
+        add_runs(lambda a: a in TRAINED, lambda a: [k for k in c.trained_per_class if k != TRYIT_PER_CLASS])
+        add_runs(lambda a: a == "SmolLM2, frozen", lambda a: [k for k in c.per_class if k is None])
 
     runs, ck_rows = [], []
     bar = tqdm(jobs, desc="build transfer", unit="run", disable=not progress, file=sys.stderr)
     for kind, task, a, k, seed, base in bar:
         bar.set_postfix_str(f"{task} | {a} | {_label(k)} | seed {seed}" + (f" | {base}" if kind == "ckpt" else ""))
-        if a in TRAINED and b.out_of_time():
+        if a != "bag-of-words" and b.out_of_time():
             b.skipped.append(f"{kind} {task} {a} {_label(k)} seed {seed} {base}")
             continue
         save = (c.tryit and kind == "run" and k == TRYIT_PER_CLASS and seed == TRYIT_SEED)
@@ -444,7 +455,7 @@ def build(config: BuildConfig, *, tasks: dict | None = None, models: dict | None
             ck_rows.append(row)
     bar.close()
     if b.skipped:
-        notes.append(f"{len(b.skipped)} trained runs skipped by --max-minutes {c.max_minutes}")
+        notes.append(f"{len(b.skipped)} runs skipped by --max-minutes {c.max_minutes} (listed under skipped)")
 
     # checkpoint rows: snapshots, plus the main curve's rows for the final base
     from engine.models import read_manifest
@@ -573,7 +584,9 @@ def parse(argv) -> argparse.Namespace:
     p.add_argument("--checkpoint-tasks", nargs="*")
     p.add_argument("--steps", type=int, help="optimiser steps of the trained approaches (default 100)")
     p.add_argument("--test-size", type=int, help="test examples scored per task (default 500)")
-    p.add_argument("--max-minutes", type=float, help="start no trained run after this many minutes")
+    p.add_argument("--max-minutes", type=float, help="start no run (but bag-of-words) after this many minutes")
+    p.add_argument("--checkpoints-only", action="store_true",
+                   help="only the snapshot rows, into the row cache (a later build reuses them)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1: the machine is shared)")
     p.add_argument("--workers", type=int, default=1, help="only 1 is supported (one process)")
     p.add_argument("--fresh", action="store_true", help="ignore rows cached by earlier builds")
@@ -617,6 +630,7 @@ def config_from_args(a: argparse.Namespace) -> BuildConfig:
     if a.no_tryit:
         c.tryit = False
     c.use_row_cache = not a.fresh
+    c.checkpoints_only = a.checkpoints_only
     c.out = a.out
     return c
 
