@@ -1,0 +1,178 @@
+"""AppTest for pages/cutoff.py on the committed world artifacts (assets/world):
+the page runs clean, the URL picks the event and the model, a reader's document
+of any shape is handled, the weights never change, and missing or corrupt
+artifacts show the engine's message naming the rebuild command."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from apptest_helpers import all_text, assert_clean
+
+from engine import world_results as wr
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = str(ROOT / "pages" / "cutoff.py")
+ENV = "PRETRAINING_EXPLORER_WORLD_DIR"
+
+pytestmark = pytest.mark.skipif(not (wr.WORLD_DIR / "manifest.json").is_file(),
+                                reason="world artifacts not built: python -m engine build world")
+
+
+@pytest.fixture(scope="module")
+def world():
+    return wr.load_world()
+
+
+@pytest.fixture(scope="module")
+def variants():
+    return [n for n in wr.world_model_names() if n.startswith("cutoff")]
+
+
+def make(**query) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at
+
+
+def markdown_body(at: AppTest) -> str:
+    return "\n".join(str(m.value) for m in at.markdown)
+
+
+def test_renders_with_committed_artifacts(monkeypatch):
+    monkeypatch.delenv(ENV, raising=False)
+    at = make().run()
+    assert_clean(at)
+    assert not at.error
+    assert at.title[0].value == "Knowledge cutoff"
+    assert len(at.get("plotly_chart")) >= 3  # timeline, answers per variant, tool panel (+ by year)
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Glossary:") and "Knowledge cutoff" in c for c in captions)
+    assert sum(c.startswith("Figure:") for c in captions) == len(at.get("plotly_chart"))
+    # the tool panel reports both fingerprints, and they are equal
+    prints = [c for c in captions if c.startswith("Weights' fingerprint")]
+    assert len(prints) == 2 and prints[0] == prints[1]
+    assert any("fingerprints are identical" in s.value for s in at.success)
+
+
+def test_url_picks_event_and_model(monkeypatch, world, variants):
+    from engine.world_build import event_facts
+
+    monkeypatch.delenv(ENV, raising=False)
+    events = event_facts(world).sort_values("date")
+    last = events.iloc[-1]
+    at = make(event=last["fact_id"], tool_model=variants[-1]).run()
+    assert_clean(at)
+    assert at.selectbox(key="event").value == last["fact_id"]
+    assert at.selectbox(key="tool_model").value == variants[-1]
+    # the chosen event's own document is offered in the box, and the question is about its subject
+    doc = wr.post_cutoff_document(world, last["fact_id"])
+    assert at.text_area(key="doc").value == doc["text"][: wr.MAX_DOCUMENT_CHARS]
+    assert last["subject"] in markdown_body(at)
+    # one row per cutoff variant in the side-by-side table
+    table = at.dataframe[0].value
+    assert list(table["model"]) == sorted(variants, key=wr.model_cutoff)
+    assert set(table["event is"]) <= {"after its cutoff", "before its cutoff"}
+
+
+def test_unknown_url_values_fall_back(monkeypatch):
+    monkeypatch.delenv(ENV, raising=False)
+    at = make(event="F99999999", tool_model="no-such-model").run()
+    assert_clean(at)
+    assert at.selectbox(key="event").value != "F99999999"
+    assert at.selectbox(key="tool_model").value.startswith("cutoff")
+
+
+def test_choosing_another_event_brings_its_document(monkeypatch, world):
+    from engine.world_build import event_facts
+
+    monkeypatch.delenv(ENV, raising=False)
+    at = make().run()
+    first = at.selectbox(key="event").value
+    other = next(f for f in event_facts(world)["fact_id"] if f != first)
+    at.selectbox(key="event").set_value(other).run()
+    assert_clean(at)
+    assert at.text_area(key="doc").value == wr.post_cutoff_document(world, other)["text"]
+
+
+@pytest.mark.parametrize("text", [
+    "", "   \n  ", "<|endoftext|>", "<script>alert('x')</script><img src=x onerror=alert(1)>",
+    "x" * 100_000, "\ud800 broken half", "a\u200db 👨\u200d👩\u200d👧 \u202eRTL שלום", "`**[link](javascript:alert(1))**`",
+])
+def test_reader_document_of_any_shape(monkeypatch, text):
+    monkeypatch.delenv(ENV, raising=False)
+    at = make()
+    at.session_state["doc"] = text
+    at = at.run()
+    assert_clean(at)
+    assert not at.error
+    shown = all_text(at)
+    if not text.strip():
+        assert "document box is empty" in shown
+    if text == "<|endoftext|>":
+        assert "end of a document" in shown
+    if len(text) > wr.MAX_DOCUMENT_CHARS:
+        assert f"first {wr.MAX_DOCUMENT_CHARS:,}" in shown  # bounded, and said so
+    if "\ud800" in text:
+        assert "surrogate" in shown
+    body = markdown_body(at)
+    assert "<script>" not in body and "<img" not in body
+    prints = [c.value for c in at.caption if c.value.startswith("Weights' fingerprint")]
+    assert len(prints) == 2 and prints[0] == prints[1]
+
+
+def test_a_document_changes_the_answer_not_the_weights(monkeypatch, world, variants):
+    """A document in the prompt changes the distribution; the weights' hash does not move."""
+    monkeypatch.delenv(ENV, raising=False)
+    at = make().run()
+    fact_id = at.selectbox(key="event").value
+    fact = world.facts.set_index("fact_id").loc[fact_id]
+    model = at.selectbox(key="tool_model").value
+    lm = wr.load_world_model(model)
+    before_hash = wr.weights_hash(lm)
+    other = next(t for t in world.towns if t != fact["answer"])
+    doc = f"{fact['subject']} moved to {other}. " * 3
+    at.text_area(key="doc").set_value(doc).run()
+    assert_clean(at)
+    direct = wr.with_context(lm, world, doc, fact_id)
+    assert wr.weights_hash(lm) == before_hash == direct["hash_before"] == direct["hash_after"]
+    # the document is really in the prompt: the answer distribution differs from the question alone
+    assert direct["with"]["candidates"] != direct["without"]["candidates"]
+    # the page shows the same top answer the engine computes for this prompt
+    shown = [m for m in at.metric if m.label == "Answer"]
+    assert [m.value for m in shown] == [direct["without"]["candidates"][0][0], direct["with"]["candidates"][0][0]]
+
+
+def test_missing_artifacts_show_the_rebuild_command(monkeypatch, tmp_path):
+    monkeypatch.setenv(ENV, str(tmp_path / "nowhere"))
+    at = make().run()
+    assert_clean(at)
+    assert at.error and "python -m engine build world" in at.error[0].value
+    assert not at.get("plotly_chart")
+
+
+def test_corrupt_results_show_the_rebuild_command(monkeypatch, tmp_path):
+    copy = tmp_path / "world"
+    shutil.copytree(wr.WORLD_DIR, copy)
+    (copy / "results.json").write_text("{ not json", encoding="utf-8")
+    manifest = json.loads((copy / "manifest.json").read_text("utf-8"))
+    manifest.pop("results_sha256", None)  # let the JSON check, not the checksum, catch it
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    monkeypatch.setenv(ENV, str(copy))
+    at = make().run()
+    assert_clean(at)
+    assert at.error and "python -m engine build world" in at.error[0].value
+
+
+def test_corrupt_model_shows_the_rebuild_command(monkeypatch, tmp_path, variants):
+    copy = tmp_path / "world"
+    shutil.copytree(wr.WORLD_DIR, copy)
+    (copy / "models" / variants[0] / "model.safetensors").write_bytes(b"not a safetensors file")
+    monkeypatch.setenv(ENV, str(copy))
+    at = make().run()
+    assert_clean(at)
+    assert at.error and "python -m engine build world" in at.error[0].value
