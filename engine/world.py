@@ -597,3 +597,44 @@ def _layout(rng: random.Random, kind: str, date: str, subject: str, sentences: l
         return f"NOTICE ({when}). {body}"
     a, b = rng.sample(firsts, 2)
     return f"{when}\n\nDear {a},\n\n{body}\n\nYours,\n{b}"
+
+
+# --- reading drills: documents that restate what they said ------------------------------------
+
+
+def recap_documents(world: World, n_docs: int, *, seed: int = 0, facts_per_doc: tuple[int, int] = (2, 4)) -> list[str]:
+    """Documents about invented people who are not in the world (their surnames
+    are new), each stating a few facts in varied phrasings and then restating
+    one or two in the trained phrasing ("In short, X moved to Y.").
+
+    Reading these teaches a model to use what is in its context: the second
+    "X moved to" is answered by copying from earlier in the same document. They
+    add nothing to what the model knows about the world (no world fact, person
+    or surname appears), so the world's exposure counts stay exact.
+    """
+    rng = random.Random(f"recap/{world.seed}/{seed}")
+    reserved = load_reserved_names()
+    namer = _Namer(rng, reserved)
+    namer.used |= {n.lower() for n in world.people["surname"]} | {t.lower() for t in world.towns}
+    namer.used |= {o.lower() for o in world.organisations["name"]}
+    firsts = sorted(set(world.people["first"]))
+    answers = {"town": list(world.towns), "year": [str(y) for y in range(BIRTH_YEARS[0], BIRTH_YEARS[1] + 1)],
+               "occupation": list(OCCUPATIONS), "organisation": list(world.organisations["name"])}
+    relations = [r for r in TRAIN if r != "founded_in"]
+    docs = []
+    for _ in range(n_docs):
+        stated = []
+        for _ in range(rng.randint(*facts_per_doc)):
+            name = f"{rng.choice(firsts)} {namer.draw('surname')}"
+            rel = rng.choice(relations)
+            ans = rng.choice(answers[ANSWER_KIND[rel]])
+            year = rng.randint(*TIMELINE)
+            stated.append((name, rel, ans, year, rng.choice(TRAIN[rel][1:]).format(name=name, ans=ans, year=year)))
+        body = [s[-1] for s in stated] + rng.sample(FILLER, rng.randint(0, 2))
+        rng.shuffle(body)
+        recap = [TRAIN[rel][0].format(name=name, ans=ans, year=year)
+                 for name, rel, ans, year, _ in rng.sample(stated, min(len(stated), rng.randint(1, 2)))]
+        date = _date_between(rng, *TIMELINE)
+        docs.append(f"{rng.choice(['Local news', 'From the papers', 'News in brief'])}, {_format_date(date, rng.randrange(3))}."
+                    f"\n\n{' '.join(body)}\n\nIn short: {' '.join(recap)}")
+    return docs

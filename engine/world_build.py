@@ -61,6 +61,9 @@ class Recipe:
     continue_lr: float = 1.5e-3
     continue_epochs: float = 10.0  # passes over each new slice
     replay: float = 1.0  # earlier documents mixed in, as a multiple of the new slice's documents
+    # recap documents (engine.world.recap_documents: invented people, a fact restated at the end) per
+    # world document in each cutoff stage; they teach the model to use a document placed in its prompt
+    recap: float = 0.5
     max_minutes_per_model: float = 20.0  # safety bound (wall); a run stopped by it says so in its manifest
     threads: int = 1
 
@@ -76,7 +79,7 @@ QUICK = Recipe(
     world={"seed": 0, "n_people": 24, "buckets": [1, 4], "held_out": 6, "n_towns": 8, "n_orgs": 6,
            "move_rate": 0.6, "mayor_rate": 0.3, "event_buckets": [2, 4]},
     vocab_size=400, n_layer=1, n_embd=32, n_head=2, context=64, batch_size=4, epochs=1.0,
-    seeds=(0, 1), cutoffs=(2030, 2035), continue_epochs=1.0, max_minutes_per_model=1.0,
+    seeds=(0, 1), cutoffs=(2030, 2035), continue_epochs=1.0, recap=0.3, max_minutes_per_model=1.0,
 )
 
 
@@ -320,13 +323,17 @@ def tables(recall_runs: dict, cutoff_runs: dict, cutoffs: dict) -> dict:
 # --- the build -----------------------------------------------------------------------------------
 
 
-def build(recipe: Recipe, out: Path, *, log=print) -> dict:
-    """Build every model and the results into `out` (replaced atomically)."""
+def build(recipe: Recipe, out: Path, *, reuse: Path | None = None, log=print) -> dict:
+    """Build every model and the results into `out` (replaced atomically).
+
+    reuse: a previous build's folder; its seed models are taken as they are
+    (and scored again) when they read the same world with the same recipe for
+    seeds, so a change to the cutoff recipe need not retrain them."""
     import torch
 
     from engine import ourtokenizer
     from engine.models import new_model, param_count, provenance, save_artifact
-    from engine.world import world_corpus
+    from engine.world import recap_documents, world_corpus
 
     torch.set_num_threads(recipe.threads)
     started, cpu_started = time.perf_counter(), time.process_time()
@@ -344,32 +351,13 @@ def build(recipe: Recipe, out: Path, *, log=print) -> dict:
             f"one-token answers: {single}")
         preset = recipe.preset()
         common = {"world_fingerprint": world_fingerprint(world), "world": recipe.world,
-                  "recipe": _jsonable(asdict(recipe)), "preset": preset.as_dict(), "kind": "world model"}
+                  "recipe": _jsonable(asdict(recipe)), "preset": preset.as_dict(), "kind": "world model",
+                  **provenance()}
         models_root = tmp / MODELS_SUBDIR
         entries, recall_runs, cutoff_runs, cutoffs = {}, {}, {}, {}
         score_seconds = 0.0
 
-        # 1. seeds: from scratch on every document
-        for seed in recipe.seeds:
-            name = f"seed-{seed}"
-            model = new_model(preset, tok.get_vocab_size(), seed=seed)
-            info = _train(model, all_ids, recipe, steps=_steps_for(recipe, len(all_ids), recipe.epochs),
-                          lr=recipe.lr, warmup=recipe.warmup_steps, seed=seed, label=name)
-            t0 = time.perf_counter()
-            lm = as_lm(model, tok)
-            recall_runs[name] = (seed, score_recall(lm, world))
-            cutoff_runs[name] = score_cutoff(lm, world, "2040-12-31")
-            cutoffs[name] = "2040-12-31"
-            score_seconds += time.perf_counter() - t0
-            manifest = {**common, **info, "seed": seed, "cutoff": "2040-12-31", "trained_on": "every document",
-                        "build_seconds": info["train_seconds"], "build_cpu_seconds": info["train_cpu_seconds"],
-                        "label": f"World model, training seed {seed} ({param_count(model) / 1e6:.2f}M params)"}
-            save_artifact(name, model, hf_tok, manifest, root=models_root)
-            entries[name] = _entry(manifest)
-            log(f"{name}: {info['steps']} steps, {info['epochs']} epochs, loss {info['final_loss']}, "
-                f"{info['train_seconds']:.0f} s")
-
-        # 2. cutoffs: one run, continued slice by slice with replay
+        # 1. cutoffs: one run, continued slice by slice with replay
         seed = recipe.seeds[0]
         model, previous, total_seconds, total_cpu, total_tokens = None, None, 0.0, 0.0, 0
         rng = random.Random(f"world-cutoffs/{seed}")
@@ -378,18 +366,25 @@ def build(recipe: Recipe, out: Path, *, log=print) -> dict:
             name = f"cutoff-{year}"
             if model is None:
                 docs = world.documents_until(cutoff)
-                ids = encode(tok, docs["text"])
+                recaps = recap_documents(world, int(round(recipe.recap * len(docs))), seed=year)
+                texts = list(docs["text"]) + recaps
+                rng.shuffle(texts)
+                ids = encode(tok, texts)
+                world_tokens = len(encode(tok, docs["text"]))
+                steps = _steps_for(recipe, world_tokens, recipe.epochs) * len(ids) // max(world_tokens, 1)
                 model = new_model(preset, tok.get_vocab_size(), seed=seed)
-                info = _train(model, ids, recipe, steps=_steps_for(recipe, len(ids), recipe.epochs), lr=recipe.lr,
+                info = _train(model, ids, recipe, steps=steps, lr=recipe.lr,
                               warmup=recipe.warmup_steps, seed=seed, label=name)
-                how = f"from scratch on the {len(docs):,} documents dated up to {cutoff}"
+                how = (f"from scratch on the {len(docs):,} documents dated up to {cutoff}, "
+                       f"with {len(recaps):,} recap documents")
                 new_docs, replay_docs = len(docs), 0
             else:
                 new = world.documents[(world.documents["date"] > previous) & (world.documents["date"] <= cutoff)]
                 old = world.documents_until(previous)
                 k = min(len(old), int(round(recipe.replay * len(new))))
                 replay = old.iloc[sorted(rng.sample(range(len(old)), k))]
-                texts = list(new["text"]) + list(replay["text"])
+                recaps = recap_documents(world, int(round(recipe.recap * len(new))), seed=year)
+                texts = list(new["text"]) + list(replay["text"]) + recaps
                 rng.shuffle(texts)
                 ids = encode(tok, texts)
                 new_tokens = len(encode(tok, new["text"]))
@@ -397,7 +392,8 @@ def build(recipe: Recipe, out: Path, *, log=print) -> dict:
                 info = _train(model, ids, recipe, steps=max(10, steps), lr=recipe.continue_lr, warmup=20,
                               seed=seed + 100 * year, label=name)
                 how = (f"continued from cutoff-{previous[:4]} on the {len(new):,} documents dated "
-                       f"{previous} < date <= {cutoff}, with {k:,} earlier documents replayed")
+                       f"{previous} < date <= {cutoff}, with {k:,} earlier documents replayed "
+                       f"and {len(recaps):,} recap documents")
                 new_docs, replay_docs = len(new), k
             total_seconds += info["train_seconds"]
             total_cpu += info["train_cpu_seconds"]
@@ -408,7 +404,7 @@ def build(recipe: Recipe, out: Path, *, log=print) -> dict:
             cutoffs[name] = cutoff
             score_seconds += time.perf_counter() - t0
             manifest = {**common, **info, "seed": seed, "cutoff": cutoff, "trained_on": how,
-                        "new_documents": new_docs, "replayed_documents": replay_docs,
+                        "new_documents": new_docs, "replayed_documents": replay_docs, "recap_documents": len(recaps),
                         "build_seconds": round(total_seconds, 1), "build_cpu_seconds": round(total_cpu, 1),
                         "tokens_total": total_tokens,
                         "label": f"World model that read up to {year} ({param_count(model) / 1e6:.2f}M params)"}
@@ -417,6 +413,31 @@ def build(recipe: Recipe, out: Path, *, log=print) -> dict:
             model.train()
             previous = cutoff
             log(f"{name}: {info['steps']} steps, loss {info['final_loss']}, {info['train_seconds']:.0f} s")
+
+        # 2. seeds: from scratch on every document
+        for seed in recipe.seeds:
+            name = f"seed-{seed}"
+            reused = _reusable(reuse, name, common, hf_tok) if reuse else None
+            if reused is not None:
+                model, info = reused
+                log(f"{name}: reused from {reuse}")
+            else:
+                model = new_model(preset, tok.get_vocab_size(), seed=seed)
+                info = _train(model, all_ids, recipe, steps=_steps_for(recipe, len(all_ids), recipe.epochs),
+                              lr=recipe.lr, warmup=recipe.warmup_steps, seed=seed, label=name)
+            t0 = time.perf_counter()
+            lm = as_lm(model, tok)
+            recall_runs[name] = (seed, score_recall(lm, world))
+            cutoff_runs[name] = score_cutoff(lm, world, "2040-12-31")
+            cutoffs[name] = "2040-12-31"
+            score_seconds += time.perf_counter() - t0
+            manifest = {**common, **info, "seed": seed, "cutoff": "2040-12-31", "trained_on": "every document",
+                        "build_seconds": info["train_seconds"], "build_cpu_seconds": info.get("train_cpu_seconds"),
+                        "label": f"World model, training seed {seed} ({param_count(model) / 1e6:.2f}M params)"}
+            save_artifact(name, model, hf_tok, manifest, root=models_root)
+            entries[name] = _entry(manifest)
+            log(f"{name}: {info['steps']} steps, {info['epochs']} epochs, loss {info['final_loss']}, "
+                f"{info['train_seconds']:.0f} s")
 
         results = tables(recall_runs, cutoff_runs, cutoffs)
         results["meta"] = {"score_seconds": round(score_seconds, 1), "one_token_answers": single,
@@ -444,9 +465,34 @@ def build(recipe: Recipe, out: Path, *, log=print) -> dict:
     return manifest
 
 
+SEED_RECIPE_KEYS = ("vocab_size", "n_layer", "n_embd", "n_head", "context", "batch_size", "lr", "warmup_steps",
+                    "epochs")
+
+
+def _reusable(folder: Path, name: str, common: dict, hf_tok):
+    """(model, manifest) of a previous build's seed model, if it read the same world
+    with the same tokenizer and seed recipe; else None."""
+    from engine.models import ArtifactError, load_artifact
+
+    try:
+        lm = load_artifact(name, root=Path(folder) / MODELS_SUBDIR)
+    except ArtifactError:
+        return None
+    m = lm.manifest
+    same = (m.get("world_fingerprint") == common["world_fingerprint"]
+            and all(m.get("recipe", {}).get(k) == common["recipe"].get(k) for k in SEED_RECIPE_KEYS)
+            and lm.tokenizer.backend_tokenizer.to_str() == hf_tok.backend_tokenizer.to_str())
+    if not same:
+        return None
+    keep = ("steps", "tokens_trained", "corpus_tokens", "epochs", "train_seconds", "train_cpu_seconds", "final_loss",
+            "stopped_by", "lr", "train_seed", "built_at", "git_commit")
+    return lm.model, {k: m.get(k) for k in keep if k in m} | {"reused": "taken from an earlier build of the same world and seed recipe"}
+
+
 def _entry(manifest: dict) -> dict:
     keys = ("seed", "cutoff", "steps", "epochs", "tokens_trained", "corpus_tokens", "build_seconds",
-            "build_cpu_seconds", "train_seconds", "train_cpu_seconds", "final_loss", "stopped_by", "trained_on", "label")
+            "build_cpu_seconds", "train_seconds", "train_cpu_seconds", "final_loss", "stopped_by", "trained_on", "label",
+            "reused", "recap_documents", "replayed_documents", "new_documents")
     return {k: manifest.get(k) for k in keys}
 
 
@@ -461,6 +507,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, default=None, help="how many training seeds (default 3; quick 2)")
     ap.add_argument("--epochs", type=float, default=None, help="passes over the corpus per model from scratch")
     ap.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    ap.add_argument("--reuse", type=Path, default=None,
+                    help="a previous build's folder whose seed models match this recipe: keep them, train the rest")
     args = ap.parse_args(argv)
     recipe = QUICK if args.quick else Recipe()
     if args.seeds is not None:
@@ -473,7 +521,7 @@ def main(argv=None) -> int:
     out = args.out or WORLD_DIR
     if args.quick and args.out is None:
         ap.error("--quick writes a tiny test build: give it --out (the committed assets/world stay as they are)")
-    build(recipe, out)
+    build(recipe, out, reuse=args.reuse)
     return 0
 
 

@@ -148,3 +148,19 @@ def test_cutoff_slicing_respects_dates(small):
     corpus = world_corpus(small, cutoff="2030-12-31")
     assert len(corpus) == len(before) and all(c.source == "world" for c in corpus)
     assert "world" not in __import__("engine.corpus", fromlist=["READERS"]).READERS
+
+
+def test_recap_documents_restate_their_own_facts_and_leave_the_world_alone(small):
+    docs = W.recap_documents(small, 40, seed=1)
+    assert len(docs) == 40 and docs == W.recap_documents(small, 40, seed=1)
+    assert docs != W.recap_documents(small, 40, seed=2)
+    words = set(re.findall(r"[A-Z][a-z]+", " ".join(docs)))
+    assert not words & set(small.people.surname)  # nobody in the world, held-out people included
+    reserved = W.load_reserved_names()
+    for doc in docs:
+        body, recap = doc.split("\n\nIn short: ")
+        for sentence in re.findall(r"[^.]+\.", recap):
+            name = " ".join(sentence.split()[:2])
+            answer = re.findall(r"(\w+)\.$", sentence)[0]
+            assert name in body and answer in body  # restated, never new
+            assert sentence.strip().startswith(name) and name.split()[1].lower() not in reserved

@@ -202,3 +202,12 @@ def test_invented_town_prompt_for_a_real_model(lm):
     assert len(out["top"]) == 4 and all(0 <= p <= 1 for _, p in out["top"])
     with pytest.raises(ValueError):
         R.smollm_invented_town(lm, "Vellmarsk", "weather")
+
+
+def test_reuse_keeps_matching_seed_models_and_retrains_the_rest(built, tmp_path):
+    out = tmp_path / "again"
+    assert main(["--quick", "--out", str(out), "--reuse", str(built)]) == 0
+    manifest = R.read_manifest(out)
+    assert manifest["models"]["seed-0"]["reused"] and not manifest["models"]["cutoff-2030"].get("reused")
+    assert R.weights_hash(R.load_world_model("seed-0", out)) == R.weights_hash(R.load_world_model("seed-0", built))
+    assert manifest["world_fingerprint"] == R.read_manifest(built)["world_fingerprint"]
