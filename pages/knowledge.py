@@ -185,8 +185,8 @@ get back to. That is easy to claim and hard to check on a real model, because no
 many times a real model read a given fact. So this page uses a world we made up, where we can count.
 """
 )
-glossary_links("pretraining", "next-token-prediction", "probability-distribution", "base-model", "hallucination",
-               "knowledge-cutoff", "tuning")
+glossary_links("pretraining", "exposure", "next-token-prediction", "probability-distribution", "base-model",
+               "hallucination", "knowledge-cutoff", "tuning")
 
 build = build_stamp()
 results = or_stop(cached_results, build)
@@ -468,7 +468,7 @@ if name is not None:
             "without the fact. The model learned what usually follows these words, and that is all it can give."
         )
     st.caption(
-        f"Left free to say anything, its single most likely next token was {token_md(out['top_token'])}, "
+        f"Left free to say anything, its single most likely next token was “{token_md(out['top_token'])}”, "
         + ("the start of an answer of the right kind." if out["right_kind"] else
            "not the start of a candidate; the bars compare only the candidates of the right kind.")
     )
