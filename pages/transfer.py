@@ -234,6 +234,13 @@ def checkpoint_figure(results: dict, task: str, metric: str) -> tuple[go.Figure 
                   annotation_text="no gain: as good as from scratch", annotation_position="bottom right",
                   annotation_font_size=11)
     ticks = sorted({p["tokens_seen"] for p in rows})
+    bow_gain = transfer_results.gain_at(results, task, "bag-of-words", rows[0]["per_class"], metric)
+    if bow_gain is not None:  # the old strong baseline, which reads no pretraining at all, as a level
+        fig.add_trace(go.Scatter(
+            x=[ticks[0], ticks[-1]], y=[100 * bow_gain] * 2, mode="lines", name=approach_label("bag-of-words"),
+            line=dict(color=COLORS["bag-of-words"], width=2, dash="dash"),
+            hovertemplate=f"bag-of-words: {100 * bow_gain:+.1f} points over from scratch<extra></extra>"))
+        parts.append(f"bag-of-words, with no pretraining, sits at {100 * bow_gain:+.1f}")
     fig.update_layout(
         height=360, margin=dict(l=10, r=10, t=10, b=10),
         xaxis=dict(type="log", title="tokens our base had read in pretraining", tickvals=ticks,
@@ -259,62 +266,98 @@ def versus(a: float, b: float) -> str:
     return f"{abs(d):.0f} points {'ahead of' if d > 0 else 'behind'}"
 
 
+def our_tokens(results: dict) -> float | None:
+    pre = results.get("cost", {}).get("pretraining") or {}
+    return pre.get("tokens_seen") or None
+
+
+def smollm2_tokens(results: dict) -> float | None:
+    pub = next((p for p in results.get("cost", {}).get("published", []) if "SmolLM2" in p.get("model", "")), None)
+    return (pub or {}).get("tokens") or None
+
+
 def reading(results: dict, task: str, metric: str, per_class: int = 32) -> str:
-    """The plain-words reading of one task's curves, with the measured numbers filled in."""
+    """The plain-words reading of one task's curves, with the measured numbers filled in.
+    Every comparison is worked out from the numbers, so the words follow the results."""
     at = {k: mean_at(results, task, k, per_class, metric) for k in transfer_results.APPROACHES}
-    full = {k: mean_at(results, task, k, None, metric) for k in transfer_results.APPROACHES}
+    at = {k: v for k, v in at.items() if v is not None}
+    full = {k: v for k in transfer_results.APPROACHES if (v := mean_at(results, task, k, None, metric)) is not None}
     chance = transfer_results.task_info(results, task)["chance"][metric]
     name = METRIC_WORDS[metric]
-    real = {k: at[k] for k in ("SmolLM2, frozen", "MiniLM, frozen") if at.get(k) is not None}
+    real = {k: at[k] for k in ("SmolLM2, frozen", "MiniLM, frozen") if k in at}
     best_real = max(real, key=real.get) if real else None
     bow, scratch, ft = at.get("bag-of-words"), at.get("from scratch"), at.get("our base, fine-tuned")
     lines = []
     if task == "spam":
         lines.append(
-            "**Spam is a task where counting words goes a long way.** Spam messages give themselves away "
-            "with words like *free*, *win*, *claim*, *txt* and long phone numbers, and bag-of-words needs no "
-            "knowledge of language to spot them.")
+            "**Spam is a task where counting words goes a long way.** Spam messages give themselves away with "
+            "words like *free*, *win*, *claim*, *txt* and long phone numbers, and bag-of-words needs no knowledge "
+            "of language to spot them.")
     elif task == "topic":
         lines.append(
-            "**News sections have strong word cues too:** *match* and *coach* mean sport, *shares* and "
-            "*profits* business, *election* politics. Bag-of-words is a strong opponent here.")
+            "**News sections have strong word cues too:** *match* and *coach* mean sport, *shares* and *profits* "
+            "business, *election* politics. Bag-of-words is a strong opponent here.")
     else:
         lines.append(
-            "**Sentiment is where pretraining matters.** Whether a critic liked a film hangs on phrasing "
-            "(*not bad at all*, *never decides what it wants to be*) more than on single words, and a few "
-            "dozen labelled snippets cannot teach a model what those phrases mean.")
+            "**Sentiment is where pretraining matters.** Whether a critic liked a film hangs on phrasing (*not bad "
+            "at all*, *never decides what it wants to be*) more than on single words, and a few dozen labelled "
+            "snippets cannot teach a model what those phrases mean.")
     if bow is not None and best_real:
         lines.append(
-            f"At {per_class} labels per class, bag-of-words scores {pts(bow)} {name}, "
-            f"{versus(bow, real[best_real])} {approach_label(best_real)} ({pts(real[best_real])})"
-            + (f", and {versus(bow, chance)} always answering the commonest label ({pts(chance)})." if task != "topic"
-               else "."))
-    if full.get("bag-of-words") is not None and task == "spam":
-        lines.append(f"With every labelled message (the *all* point) bag-of-words reaches {pts(full['bag-of-words'])}: "
-                     "given enough labels, counting words is enough, and pretraining mostly buys a head start "
-                     "when labels are few.")
+            f"At {per_class} labels per class, bag-of-words scores {pts(bow)} {name}, {versus(bow, real[best_real])} "
+            f"{approach_label(best_real)} ({pts(real[best_real])}), and {versus(bow, chance)} always answering the "
+            f"commonest label ({pts(chance)}).")
+    if "bag-of-words" in full and len(full) > 1:
+        others = {k: v for k, v in full.items() if k != "bag-of-words"}
+        top = max(others, key=others.get)
+        gap = full["bag-of-words"] - others[top]
+        if gap > -0.02:
+            lines.append(
+                f"With every labelled example (the *all* point) bag-of-words reaches {pts(full['bag-of-words'])}, "
+                f"{versus(full['bag-of-words'], others[top])} the best other line ({approach_label(top)}: "
+                f"{pts(others[top])}): given enough labels, counting words is enough here, and pretraining mostly "
+                "buys a head start when labels are few.")
+        else:
+            lines.append(
+                f"Even with every labelled example (the *all* point) bag-of-words reaches {pts(full['bag-of-words'])}, "
+                f"{versus(full['bag-of-words'], others[top])} {approach_label(top)} ({pts(others[top])}).")
     if scratch is not None and ft is not None:
         lines.append(
-            f"The same small transformer trained from scratch scores {pts(scratch)}; started from our pretrained "
-            f"base and tuned with exactly the same budget it scores {pts(ft)}, {versus(ft, scratch)} from scratch.")
-    if task == "sentiment" and best_real and scratch is not None:
+            f"The same small transformer trained from scratch scores {pts(scratch)}; started from our pretrained base "
+            f"and tuned with exactly the same budget it scores {pts(ft)}, {versus(ft, scratch)} from scratch.")
+    if task == "sentiment" and best_real:
+        floor = max(v for k, v in at.items() if k in transfer_results.OLD_WAY) if any(
+            k in transfer_results.OLD_WAY for k in at) else chance
+        ahead = [k for k, v in at.items() if v - floor >= 0.05]
+        if ahead and set(ahead) <= set(real):
+            lines.append(
+                f"Only the real pretrained bases pull clearly ahead of the old way: {approach_label(best_real)} reaches "
+                f"{pts(real[best_real])} with nothing trained but a straight-line classifier on its features.")
+        elif ahead:
+            lines.append("Clearly ahead of the old way here: " + ", ".join(
+                f"{approach_label(k)} ({pts(at[k])})" for k in ahead) + ".")
+        ours, theirs = our_tokens(results), smollm2_tokens(results)
+        if ours and theirs:
+            lines.append(
+                f"Our base read {ours / 1e6:.0f} million tokens; SmolLM2 read {theirs / 1e12:.0f} trillion, "
+                f"{scale.times_smaller(ours, theirs)} more. That is the difference between knowing which words "
+                "turn up in reviews and knowing what they mean.")
+    if task == "topic" and best_real:
+        top = max(at, key=at.get)
         lines.append(
-            f"Only the real pretrained bases get clearly past chance ({pts(chance)}): {approach_label(best_real)} "
-            f"reaches {pts(real[best_real])} with nothing trained but a straight-line classifier on its features. "
-            "Our base read about fourteen million tokens; SmolLM2 read two trillion. That is the difference "
-            "between knowing which words appear in reviews and knowing what they mean.")
-    if task == "topic" and best_real and scratch is not None:
-        lines.append(
-            f"{approach_label(best_real)} reaches {pts(real[best_real])}: a straight-line classifier on a "
-            "pretrained model's numbers for a text sorts the articles as well as anything here.")
+            f"{approach_label(best_real)} reaches {pts(real[best_real])}"
+            + (": a straight-line classifier on a pretrained model's numbers for a text sorts the articles as well "
+               "as anything here." if at[top] - real[best_real] < 0.02 else
+               f"; the best line here is {approach_label(top)} ({pts(at[top])})."))
     return "\n\n".join(lines)
 
 
-def scale_reading(rows: list[dict], task: str) -> str:
+def scale_reading(rows: list[dict], task: str, results: dict) -> str:
     """Plain words for the snapshot chart: did the gain grow with pretraining tokens?"""
-    words = []
+    words, biggest = [], 0.0
     for key in ("our base, fine-tuned", "our base, frozen"):
         points = [p for p in rows if p["approach"] == key]
+        biggest = max([biggest] + [abs(p["gain"]) for p in points])
         if len(points) < 2:
             continue
         first, last = points[0], points[-1]
@@ -324,13 +367,14 @@ def scale_reading(rows: list[dict], task: str) -> str:
                      f"{first['tokens_seen'] / 1e6:.0f}M tokens to {100 * last['gain']:+.1f} after "
                      f"{last['tokens_seen'] / 1e6:.0f}M")
     text = "; ".join(words) + "." if words else ""
-    if task == "sentiment":
-        text += (" On sentiment the base stays near zero gain at every snapshot: a few million tokens of "
-                 "next-token prediction on a tiny model do not teach what a review's phrasing means. The real "
-                 "bases, with a million times more pretraining, do carry that over (section 2).")
+    ours, theirs = our_tokens(results), smollm2_tokens(results)
+    more = f" SmolLM2 read {scale.times_smaller(ours, theirs)} more." if ours and theirs else ""
+    if biggest < 0.03:
+        text += (" The gain stays within a few points of zero at every snapshot: this much next-token prediction on "
+                 "a model this small did not learn what the task needs." + more)
     else:
         text += (" Every point is the same tiny model with the same tuning budget; only the amount of unlabelled "
-                 "text it had read before differs. Real base models read millions of times more.")
+                 "text it had read before differs." + more)
     return text
 
 
@@ -347,7 +391,6 @@ def cost_frame(rows: list[dict]) -> pd.DataFrame:
         "what": [r["what"] for r in rows],
         "time on this machine": [seconds_words(r["seconds"]) for r in rows],
         "FLOPs": ["—" if r["flops"] is None else f"{r['flops']:.1e}" for r in rows],
-        "how it was counted": [r.get("note", "") for r in rows],
     })
 
 
@@ -386,7 +429,7 @@ def cost_reading(results: dict, rows: list[dict]) -> str:
             f"Our base read {pre['tokens_seen'] / 1e6:.1f} million tokens with {pre['params'] / 1e6:.1f} million "
             f"parameters: about {pre['flops']:.1e} FLOPs"
             + (f", {seconds_words(pre.get('train_seconds'))} on this machine" if pre.get("train_seconds") else "")
-            + f". Shared by {n_tasks} tasks, that is a third each.")
+            + f". Shared by {n_tasks} tasks, each carries 1/{n_tasks} of it.")
     if ft is not None and scratch is not None:
         words.append(
             f"Per task, fine-tuning our base and training from scratch cost the same ({seconds_words(ft)} and "
@@ -434,7 +477,15 @@ def ready_smollm2() -> bool:
     return True
 
 
-LABEL_COLORS = ("#4e79a7", "#e15759", "#59a14f", "#f28e2b", "#b07aa1")
+# Each label keeps one colour wherever it appears (spam and rotten red, ham blue, fresh green).
+LABEL_COLORS = {"ham": "#4e79a7", "spam": "#e15759", "rotten": "#e15759", "fresh": "#59a14f",
+                "business": "#4e79a7", "entertainment": "#b07aa1", "politics": "#e15759", "sports": "#59a14f",
+                "tech": "#f28e2b"}
+
+
+def sure(confidence: float) -> str:
+    """A probability as a reader reads it: 84%, and never a rounded-up 100%."""
+    return ">99%" if confidence >= 0.995 else f"{confidence:.0%}"
 
 
 def show_predictions(predictions: list, labels: list[str]) -> None:
@@ -443,21 +494,21 @@ def show_predictions(predictions: list, labels: list[str]) -> None:
         for p in predictions:
             read = ("" if p.tokens_read is None else
                     f" · read {p.tokens_read} tokens" + (" (the rest was cut)" if p.truncated else ""))
-            st.markdown(f"**{approach_label(p.approach)}** → **{p.label}** ({p.confidence:.0%} sure){read}")
+            st.markdown(f"**{approach_label(p.approach)}** → **{p.label}** ({sure(p.confidence)} sure){read}")
     names = [approach_label(p.approach) + "  " for p in predictions]
     fig = go.Figure([
         go.Bar(name=label, y=names, x=[p.probabilities.get(label, 0.0) for p in predictions], orientation="h",
-               marker_color=LABEL_COLORS[i % len(LABEL_COLORS)],
+               marker_color=LABEL_COLORS.get(label, "#8c8c8c"),
                hovertemplate=f"{label}: " + "%{x:.1%}<extra>%{y}</extra>")
-        for i, label in enumerate(labels)
+        for label in labels
     ])
     fig.update_layout(barmode="stack", height=90 + 34 * len(predictions), margin=dict(l=10, r=10, t=10, b=40),
                       xaxis=dict(range=[0, 1], tickformat=".0%", title="probability of each label"),
                       yaxis=dict(autorange="reversed", automargin=True),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, traceorder="normal"))
     agree = {p.label for p in predictions}
     alt = ("Each approach's probability for every label: " + "; ".join(
-        f"{approach_label(p.approach)} says {p.label} at {p.confidence:.0%}" for p in predictions)
+        f"{approach_label(p.approach)} says {p.label} at {sure(p.confidence)}" for p in predictions)
            + (". They all agree." if len(agree) == 1 else f". They disagree: {', '.join(sorted(agree))}."))
     figure(fig, alt=alt, key="try_bars")
 
@@ -466,14 +517,14 @@ class LiveRun:
     """One reader's live experiment on a worker thread, so the page can show progress and a Stop
     button while it runs. The thread only calls the engine; the page reads the fields it sets."""
 
-    def __init__(self, task: str, per_class: int, seed: int, max_seconds: float, data, base):
+    def __init__(self, task: str, per_class: int, seed: int, max_seconds: float, data, base, slot: threading.Lock):
         self.task, self.per_class, self.seed, self.max_seconds = task, per_class, seed, max_seconds
         self.stop = threading.Event()
         self.fraction, self.message = 0.0, "waiting for the machine"
         self.rows: list[dict] | None = None
         self.error: str | None = None
         self.started = time.monotonic()
-        self._args = (data, base)
+        self._args = (data, base, slot)
         self.thread = threading.Thread(target=self._run, name="transfer-live", daemon=True)
         self.thread.start()
 
@@ -481,8 +532,7 @@ class LiveRun:
         self.fraction, self.message = min(max(float(fraction), 0.0), 1.0), message
 
     def _run(self) -> None:
-        data, base = self._args
-        slot = live_slot()
+        data, base, slot = self._args
         if not slot.acquire(timeout=self.max_seconds):
             self.error = "Another reader's experiment kept the machine busy for a minute; try again."
             return
@@ -693,7 +743,7 @@ if results is not None:
                 "snapshots.", icon=":material/info:")
     else:
         figure(ck_fig, alt=ck_alt, key="checkpoints")
-        st.markdown(scale_reading(ck_rows, task_name))
+        st.markdown(scale_reading(ck_rows, task_name, results))
 
 # ---------------------------------------------------------------- 4. cost
 st.header("4 · What it costs")
@@ -708,6 +758,8 @@ if results is not None:
         cost_fig, cost_alt = cost_figure(cost_rows)
         figure(cost_fig, alt=cost_alt, key="cost")
         st.dataframe(cost_frame(cost_rows), hide_index=True, width="stretch")
+        with st.expander("How each row was counted", icon=":material/calculate:"):
+            st.markdown("\n".join(f"- **{r['what']}**: {r['note']}" for r in cost_rows if r.get("note")))
         st.markdown(cost_reading(results, cost_rows))
 
 # ---------------------------------------------------------------- caveats
@@ -804,7 +856,8 @@ else:
         except Exception as exc:  # the engine's message names the fix (fetch the data, rebuild the base)
             st.error(str(exc), icon=":material/error:")
         else:
-            st.session_state["live_job"] = LiveRun(task_name, live_pc, int(seed), live_seconds(), data, base)
+            st.session_state["live_job"] = LiveRun(task_name, live_pc, int(seed), live_seconds(), data, base,
+                                                      live_slot())
             st.rerun()
     if stop and live_job is not None:
         live_job.stop.set()
