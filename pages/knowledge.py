@@ -200,6 +200,15 @@ stats = cached_stats(build)
 buckets = sorted(stats["facts_by_exposure"])
 n_seeds = int(results["recall_mean"]["seeds"].max()) if len(results["recall_mean"]) else 0
 
+first = or_stop(cached_world_model, seed_models[0], build).manifest
+params = int(first.get("params") or 0)
+size = (f"{params / 1e6:.1f} million parameters each" if params >= 1e6 else f"{params:,} parameters each" if params
+        else "small")
+epochs = float(first.get("epochs") or 0)
+reading = (f"{epochs:g} pass{'es' if epochs != 1 else ''} over its {int(first['corpus_tokens']):,} tokens"
+           if epochs and first.get("corpus_tokens") else "several passes")
+count = {1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five"}.get(len(seed_models), str(len(seed_models)))
+
 # ------------------------------------------------ 1. the world
 st.header("1 · A world made of facts")
 st.markdown(
@@ -211,8 +220,8 @@ places. Every fact about them is a row in a table (a person, a relation such as 
 {stats['documents']:,} short documents: biographies, news items, notices and letters. Each fact is stated
 in an exact number of them ({", ".join(str(b) for b in buckets)} times), each time in a different wording
 and place. Another **{stats['held_out_people']} people** have rows in the table but are never written about
-at all. Small GPT models ({len(seed_models)} of them, differing only in their random seed) were pretrained on
-those documents and nothing else, with the same next-token objective as every model in this app.
+at all. {count} small GPT models ({size}), differing only in their random seed, were pretrained on those
+documents and nothing else ({reading}), with the same next-token objective as every model in this app.
 Then we asked them questions.
 """
 )
