@@ -116,6 +116,13 @@ def per_class_value(key: str) -> int | None:
     return None if key == "all" else int(key)
 
 
+def spread(point: dict) -> str:
+    """mean ± sd over seeds, in points; a single seed says so instead of showing ± 0."""
+    if point["n_seeds"] < 2:
+        return f"{pts(point['mean'])} (1 seed)"
+    return f"{pts(point['mean'])} ± {pts(point['sd'])}"
+
+
 def pts(value: float | None) -> str:
     """A score as points out of 100 (how the page talks about scores)."""
     return "—" if value is None else f"{100 * value:.1f}"
@@ -144,6 +151,7 @@ def curves_figure(results: dict, task: str, metric: str, chosen: str, live_rows:
     fig = go.Figure()
     all_x = None
     summary = []
+    lowest = min(info["chance"][metric], 0.4)
     for key in transfer_results.approaches(results, task):
         points = transfer_results.curve(results, task, key, metric)
         if not points:
@@ -151,6 +159,7 @@ def curves_figure(results: dict, task: str, metric: str, chosen: str, live_rows:
         color = COLORS.get(key, "#888888")
         xs = [x_of(p, n_labels) for p in points]
         means = [p["mean"] for p in points]
+        lowest = min([lowest] + [p["mean"] - p["sd"] for p in points])
         if points[-1]["per_class"] is None:
             all_x = xs[-1]
         if any(p["sd"] > 0 for p in points):
@@ -170,9 +179,12 @@ def curves_figure(results: dict, task: str, metric: str, chosen: str, live_rows:
         ))
         summary.append(f"{approach_label(key)} from {pts(points[0]['mean'])} at {points[0]['label']} to "
                        f"{pts(points[-1]['mean'])} at {points[-1]['label']}")
-    for row in live_rows:
-        if row.get("task") != task or metric not in row:
-            continue
+    mine = [row for row in live_rows if row.get("task") == task and metric in row]
+    if mine:  # one legend entry for every cross
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="your runs",
+                                 marker=dict(symbol="x", size=11, color="#8c8c8c")))
+    for row in mine:
+        lowest = min(lowest, row[metric])
         x = row["n_train"] / n_labels if row.get("per_class") is None else float(row["per_class"])
         fig.add_trace(go.Scatter(
             x=[x], y=[row[metric]], mode="markers", name=f"your run: {approach_label(row['approach'])}",
@@ -195,7 +207,7 @@ def curves_figure(results: dict, task: str, metric: str, chosen: str, live_rows:
     fig.update_layout(
         height=460, margin=dict(l=10, r=10, t=10, b=10), hovermode="closest",
         xaxis=dict(type="log", title="labelled examples per class", tickvals=ticks, ticktext=texts),
-        yaxis=dict(title=METRICS[metric], range=[max(0.0, min(chance, 0.4) - 0.05), 1.0], tickformat=".0%"),
+        yaxis=dict(title=METRICS[metric], range=[max(0.0, lowest - 0.05), 1.0], tickformat=".0%"),
         legend=dict(orientation="h", yanchor="top", y=-0.22, x=0),
     )
     alt = (f"{METRICS[metric]} on {task} against labelled examples per class (log scale), one line per approach, "
@@ -715,7 +727,7 @@ if results is not None:
     for key in transfer_results.approaches(results, task_name):
         p = transfer_results.point(results, task_name, key, per_class, metric)
         rows.append({"approach": approach_label(key),
-                     METRICS[metric]: "not run at this count" if p is None else f"{pts(p['mean'])} ± {pts(p['sd'])}",
+                     METRICS[metric]: "not run at this count" if p is None else spread(p),
                      "seeds": 0 if p is None else p["n_seeds"]})
     st.markdown(f"**At {per_class_key} labels per class** (points out of 100, mean ± standard deviation over seeds):")
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
@@ -807,16 +819,20 @@ if not text.strip():
 elif missing is not None:
     if "SmolLM2, frozen" not in missing and not ready_smollm2():
         st.stop()
-    try:
-        with st.spinner("Labelling your text with every approach…"):
-            predictions = tryit.classify(task_name, text, models={"base": shared_base()})
-    except (tryit.TryItError, ValueError) as exc:
-        st.error(str(exc), icon=":material/error:")
-    else:
+    predictions, failures = [], {}
+    with st.spinner("Labelling your text with every approach…"):
+        for approach in tryit.available_approaches(task_name):  # one at a time: one broken piece hides no other
+            try:
+                predictions += tryit.classify(task_name, text, models={"base": shared_base()}, approaches=[approach])
+            except (tryit.TryItError, ValueError) as exc:
+                failures[approach] = str(exc)
+    if predictions:
         show_predictions(predictions, list(task.labels))
-        if "<|" in text:
-            st.caption("Text like <|endoftext|> is read as typed by bag-of-words; our tokenizer reads "
-                       "<|endoftext|> as its end-of-document token, the same way it did in training.")
+    for approach, why in failures.items():
+        st.error(f"{approach_label(approach)}: {why}", icon=":material/error:")
+    if predictions and "<|" in text:
+        st.caption("Text like <|endoftext|> is read as typed by bag-of-words; our tokenizer reads "
+                   "<|endoftext|> as its end-of-document token, the same way it did in training.")
 if missing:
     with st.expander(f"{len(missing)} approach{'es' if len(missing) > 1 else ''} need a model from the data pack",
                      icon=":material/download:"):
@@ -869,8 +885,10 @@ else:
                 st.rerun()
                 return
             elapsed = time.monotonic() - job.started
-            st.progress(job.fraction, text=f"{job.message} · {elapsed:.0f} s of at most {job.max_seconds:.0f} s"
-                                            + (" · stopping…" if job.stop.is_set() else ""))
+            clock = (f"{elapsed:.0f} s of at most {job.max_seconds:.0f} s" if elapsed <= job.max_seconds else
+                     f"{elapsed:.0f} s: past its {job.max_seconds:.0f} s bound because the machine is busy; "
+                     "the step in progress finishes, nothing new starts")
+            st.progress(job.fraction, text=f"{job.message} · {clock}" + (" · stopping…" if job.stop.is_set() else ""))
 
         live_progress()
 
@@ -888,9 +906,9 @@ if last is not None:
                          if results is not None else None)
             table.append({
                 "approach": approach_label(row["approach"]),
-                f"your {METRICS[metric]}": pts(row[metric]),
-                f"committed {METRICS[metric]}": "not measured at this count" if committed is None
-                else f"{pts(committed['mean'])} ± {pts(committed['sd'])}",
+                f"your {METRIC_WORDS[metric]}": pts(row[metric]),
+                f"committed {METRIC_WORDS[metric]}": "not measured at this count" if committed is None
+                else spread(committed),
                 "seconds": f"{row['seconds']:.1f}",
                 "note": live_note(row),
             })
