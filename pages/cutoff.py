@@ -260,8 +260,9 @@ if by_year.empty or table.empty or not set(variants) & set(by_year.get("model", 
 else:
     st.markdown(
         "The same question for every event of the world, asked with the sentence the documents use. "
-        "Each line is one model's accuracy by the year of the event: high up to its cutoff, then it falls, "
-        "because what comes after was never in its text."
+        "Each line is one model's accuracy by the year of the event. A model whose knowledge stops at its "
+        "cutoff is right on events up to its dashed line and wrong after it, because what comes later was never "
+        "in its text."
     )
     fig = go.Figure()
     for n in variants:
@@ -276,8 +277,6 @@ else:
                       yaxis=dict(title="accuracy", tickformat=".0%", range=[-0.03, 1.03]),
                       xaxis=dict(title="year of the event", dtick=2),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom"))
-    tr = table[(table["style"] == "trained") & table["model"].isin(variants)]
-
     def cell(model: str, period: str, column: str, style: str = "trained"):
         rows = table[(table["model"] == model) & (table["period"] == period) & (table["style"] == style)]
         return float(rows.iloc[0][column]) if len(rows) else None
@@ -299,6 +298,36 @@ else:
             "after: said the latest town it read": cell(n, "after", "said_latest_read"),
             "after, with the document in the prompt": cell(n, "after", "accuracy", "with document"),
         })
+    def mean_of(column: str):
+        vals = [r[column] for r in rows if r[column] is not None]
+        return sum(vals) / len(vals) if vals else None
+
+    def pct(v):
+        return "n/a" if v is None else f"{v:.0%}"
+
+    st.markdown(
+        "The same runs in four numbers per model. Averaged over the cutoff models: right on "
+        f"**{pct(mean_of('right, events before the cutoff'))}** of the events before the cutoff and "
+        f"**{pct(mean_of('right, events after'))}** of those after it; after it, "
+        f"**{pct(mean_of('after: said the latest town it read'))}** of the answers name the town the model last "
+        "read about that person; with the news in front of the question (section 4), "
+        f"**{pct(mean_of('after, with the document in the prompt'))}** are right."
+    )
+    bars = (("right, events before the cutoff", "#3a9d5d"), ("right, events after", "#d0543f"),
+            ("after: said the latest town it read", "#e8a33f"), ("after, with the document in the prompt", "#4f7be8"))
+    fig = go.Figure([go.Bar(name=name, x=[variant_label[r["model"]] for r in rows],
+                            y=[r[name] if r[name] is not None else 0 for r in rows], marker_color=c,
+                            text=[f"{r[name]:.0%}" if r[name] is not None else "n/a" for r in rows],
+                            textposition="outside", hovertemplate="%{x}: %{y:.0%}<extra>" + name + "</extra>")
+                     for name, c in bars])
+    fig.update_layout(barmode="group", height=380, margin=dict(l=10, r=10, t=10, b=40),
+                      yaxis=dict(title="share of events", tickformat=".0%", range=[0, 1.12]),
+                      legend=dict(orientation="h", y=-0.15, yanchor="top"))
+    figure(fig, alt="Per cutoff model: " + "; ".join(
+        f"{r['model']} right on {pct(r['right, events before the cutoff'])} of events before its cutoff and "
+        f"{pct(r['right, events after'])} after, naming the latest town it read {pct(r['after: said the latest town it read'])} "
+        f"of the time after, and right on {pct(r['after, with the document in the prompt'])} with the document"
+        for r in rows) + ".", key="cutoff-bars")
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="%.2f") for c in rows[0] if c not in
                                 ("model", "cutoff")})

@@ -266,6 +266,21 @@ form, without a hint of doubt. Tuning taught it what an answer looks like; the f
 in its text, and a few question-answer pairs cannot put it there. That is a hallucination.
 """
 )
+if demo is not None:
+    never_rows = [{"question": a.question, "truth": a.truth, "before tuning": shown(a.before),
+                   "after tuning": shown(a.after)} for a in demo["result"].answers if a.group == "never read"]
+    source = "your tuned copy"
+elif results is not None:
+    never_rows = [{"question": e["question"], "truth": e["truth"], "before tuning": shown(e["before"]),
+                   "after tuning": shown(e["after"])}
+                  for run in results["runs"] for e in (run.get("examples") or {}).get(mix) or []
+                  if e.get("group") == "never read"][:4]
+    source = f"the recorded runs, tuned on {wt.MIX_LABELS[mix]}"
+else:
+    never_rows, source = [], ""
+if never_rows:
+    st.markdown(f"People the model never read about, asked by {md(source)}:")
+    st.dataframe(pd.DataFrame(never_rows), hide_index=True, width="stretch")
 if results is not None:
     summary = wt.summary_table(results)
     rows = summary[summary["mix"] != "none"]
@@ -314,17 +329,33 @@ else:
         finals.append(f"{name}: {rows['mean'].iloc[0]:.0%} before, {rows['mean'].iloc[-1]:.0%} after "
                       f"{int(rows['epoch'].iloc[-1])} epochs")
     fig.update_layout(height=380, margin=dict(l=10, r=10, t=10, b=40),
-                      xaxis=dict(title="epoch (passes over the tuning pairs)"),
+                      xaxis=dict(title="epoch (passes over the tuning pairs)", tickmode="linear", tick0=0,
+                                 dtick=max(1, int(dev["epoch"].max()) // 10) if len(dev) else 1),
                       yaxis=dict(title="accuracy on known facts not tuned on", tickformat=".0%", range=[-0.02, 1.02]),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom"))
     figure(fig, alt=(f"Accuracy on known facts the model was not tuned on, by epoch, mean over {seeds} "
                      f"seed{'s' if seeds != 1 else ''} (band: ± one standard deviation). " + "; ".join(finals) + "."),
            key="dev-curves")
 
+    fits = wt.epochs_to_fit(results)
+    fits = fits[fits["mix"] == "half"]
+
+    def fit_words(part: str) -> str:
+        hits = [int(e) for e in fits[part] if e is not None and e == e]
+        if not len(fits):
+            return "n/a"
+        if not hits:
+            return "never, within the run"
+        if len(hits) < len(fits):
+            return f"by epoch {max(hits)} in {len(hits)} of {len(fits)} runs, never in the others"
+        if max(hits) == 0:
+            return "already before tuning (epoch 0)"
+        return f"by epoch {min(hits)}" + (f" to {max(hits)}" if max(hits) != min(hits) else "")
+
     st.markdown(
         "How fast the tuning pairs themselves are learned. With half known and half unknown facts in one "
-        "tuning set, the two halves get exactly the same training, yet the known half is answered right "
-        "almost at once and the unknown half only after many passes, if ever."
+        "tuning set, the two halves get exactly the same training. Here the known half was answered 90% right "
+        f"**{fit_words('train_known')}**, the unknown half **{fit_words('train_unknown')}**."
     )
     fit = {part: wt.mean_curves(results, part) for part in ("train_known", "train_unknown")}
     fig = go.Figure()
@@ -340,8 +371,9 @@ else:
                                  hovertemplate="epoch %{x}: %{y:.0%}<extra>" + name + "</extra>"))
         fit_alt.append(f"{name} {rows['mean'].iloc[0]:.0%} at epoch {int(rows['epoch'].iloc[0])}, "
                        f"{rows['mean'].iloc[-1]:.0%} at epoch {int(rows['epoch'].iloc[-1])}")
+    last_epoch = max([int(f["epoch"].max()) for f in fit.values() if len(f)] or [1])
     fig.update_layout(height=320, margin=dict(l=10, r=10, t=10, b=40),
-                      xaxis=dict(title="epoch"),
+                      xaxis=dict(title="epoch", tickmode="linear", tick0=0, dtick=max(1, last_epoch // 10)),
                       yaxis=dict(title="right on the pairs tuned on", tickformat=".0%", range=[-0.02, 1.02]),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom"))
     figure(fig, alt="Fit of the tuning pairs in the half-and-half mix: " + "; ".join(fit_alt) + ".", key="fit-curves")
