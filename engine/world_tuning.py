@@ -24,7 +24,7 @@ token is an answer of the asked kind at all (it has learned the format).
 Not handled: sampling-based knowledge categories (the paper's MaybeKnown,
 WeaklyKnown), LoRA or other partial tuning, early stopping on a dev set (we
 record every epoch, so the page can show where stopping early would have
-helped), and more than the four static person relations.
+helped), and organisation facts (founded_in).
 """
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ REBUILD_COMMAND = "python -m engine.world_tuning"
 RESULTS_VERSION = 1
 
 QA_TEMPLATE = "Question: {question}\nAnswer:"  # the answer follows after a space, then a newline
-RELATIONS = ("birth_town", "birth_year", "occupation", "employer")
+RELATIONS = ("birth_town", "birth_year", "occupation", "employer", "moved_to", "mayor_of")  # every person relation
 CATEGORIES = ("known", "unknown", "never read")
 # mix -> fraction of the tuning set drawn from known facts (None: no tuning at all)
 MIXES = {"known": 1.0, "half": 0.5, "unknown": 0.0, "none": None}
@@ -77,9 +77,10 @@ class TuneConfig:
     n_tune: int = 160  # QA pairs per tuning set (every mix the same size), split evenly over RELATIONS
     n_dev: int = 200  # known facts of other people, never tuned on: the dev set
     n_never_read: int = 100  # facts of held-out people, never tuned on
-    dev_people: float = 0.3  # share of people kept for the dev sets (their facts are never tuned on)
-    epochs: int = 20  # passes over the tuning set
-    lr: float = 1e-3  # AdamW, constant after a short warm-up
+    dev_people: float = 0.3  # share of the people it read kept for the dev set (never tuned on)
+    never_read_people: float = 0.5  # share of the held-out people kept for the never-read set
+    epochs: int = 20  # passes over the tuning set (unknown facts need about 12-16 to fit at this lr)
+    lr: float = 3e-4  # AdamW, constant after a short warm-up (1e-3 fits faster but forgets more)
     warmup_steps: int = 10
     batch_size: int = 16
     weight_decay: float = 0.0
@@ -159,8 +160,10 @@ def _fill_quota(counts: dict[str, int], n: int, relations: Sequence[str]) -> dic
 
 
 def split_facts(classified: pd.DataFrame, *, n_tune: int = 160, n_dev: int = 200, n_never_read: int = 100,
-                dev_people: float = 0.3, seed: int = 0, relations: Sequence[str] = RELATIONS) -> dict:
-    """Tuning pools and dev sets, split by person so no dev person is ever tuned on.
+                dev_people: float = 0.3, never_read_people: float = 0.5, seed: int = 0,
+                relations: Sequence[str] = RELATIONS) -> dict:
+    """Tuning pools and dev sets, split by person so no dev person is ever tuned on:
+    a share dev_people of the people the model read, never_read_people of the others.
 
     Returns {"tune_known", "tune_unknown", "dev_known", "never_read": DataFrames,
     "shortfall": str ("" when every set got the size asked)}. Both tuning pools
@@ -170,8 +173,10 @@ def split_facts(classified: pd.DataFrame, *, n_tune: int = 160, n_dev: int = 200
     """
     rng = np.random.default_rng([seed, 7])
     relations = list(relations)
-    subjects = np.array(sorted(classified["subject"].unique()))
-    dev_set = set(subjects[rng.permutation(len(subjects))[: int(round(len(subjects) * dev_people))]])
+    dev_set = set()
+    for held, share in ((False, dev_people), (True, never_read_people)):  # read and never-read people apart
+        subjects = np.array(sorted(classified.loc[classified["held_out"] == held, "subject"].unique()))
+        dev_set |= set(subjects[rng.permutation(len(subjects))[: int(round(len(subjects) * share))]])
     is_dev = classified["subject"].isin(dev_set)
     tune, dev = classified[~is_dev], classified[is_dev]
     known = tune[tune["category"] == "known"]
@@ -436,7 +441,8 @@ def run_seed(lm, world, config: TuneConfig, *, mixes: Sequence[str] = tuple(MIXE
     classified = classify_facts(lm, world, relations=relations) if classified is None else classified
     t_classify = time.perf_counter() - t0
     split = split_facts(classified, n_tune=config.n_tune, n_dev=config.n_dev, n_never_read=config.n_never_read,
-                        dev_people=config.dev_people, seed=config.seed, relations=relations)
+                        dev_people=config.dev_people, never_read_people=config.never_read_people,
+                        seed=config.seed, relations=relations)
     out = {"seed": config.seed, "classification": classification_summary(classified),
            "classify_seconds": round(t_classify, 2),
            "sizes": {k: len(split[k]) for k in ("tune_known", "tune_unknown", "dev_known", "never_read")},
@@ -585,7 +591,7 @@ class DemoResult:
 
 def tune_demo(base_lm, world, mix: str = "unknown", steps: int = 200, progress: Callable[[dict], None] | None = None,
               stop: Event | None = None, max_seconds: float = 45.0, *, n_pairs: int = 64, n_people: int = 240,
-              seed: int = 0, lr: float = 1e-3, batch_size: int = 16) -> DemoResult:
+              seed: int = 0, lr: float = TuneConfig.lr, batch_size: int = 16) -> DemoResult:
     """Tune a session-owned copy of base_lm on n_pairs question-answer pairs of a mix,
     for at most `steps` steps and `max_seconds` seconds, and ask it a known fact it was
     not tuned on, a fact it was tuned on and a never-read person, before and after.
@@ -618,7 +624,10 @@ def tune_demo(base_lm, world, mix: str = "unknown", steps: int = 200, progress: 
         notes.append(split["shortfall"])
 
     picks = []
-    for label, facts in (("known, not tuned", split["dev_known"]), ("tuned", tuned), ("never read", split["never_read"])):
+    # from a half-and-half mix, show a tuned fact it did not know: can tuning write it in?
+    shown_tuned = tuned[tuned["category"] != "known"] if mix == "half" else tuned
+    for label, facts in (("known, not tuned", split["dev_known"]), ("tuned", shown_tuned),
+                         ("never read", split["never_read"])):
         if len(facts):
             i = int(rng.integers(len(facts)))
             picks.append((label, world.qa_pairs(facts.iloc[[i]])[0]))
@@ -708,7 +717,7 @@ def build(out=None, seeds: Sequence[int] = (0, 1, 2), quick: bool = False, *, co
         torch.set_num_threads(threads)
     seconds = time.perf_counter() - t0
     results = {"version": RESULTS_VERSION, "config": asdict(config), "quick": bool(quick),
-               "qa_template": QA_TEMPLATE, "relations": list(RELATIONS), "mixes": MIX_LABELS, "metrics": METRICS,
+               "qa_template": QA_TEMPLATE, "relations": list(config.relations), "mixes": MIX_LABELS, "metrics": METRICS,
                "runs": runs, "build_seconds": round(seconds, 1)}
     manifest = {"what": "Tuning on known vs unknown facts (Gekhman et al. 2024) on the world models",
                 "rebuild": REBUILD_COMMAND, "world_models": [r["world_model"] for r in runs],
@@ -735,6 +744,49 @@ def format_summary(results: dict) -> str:
     return "\n".join(lines)
 
 
+def markdown_report(results: dict, *, every: int = 2) -> str:
+    """Tables for docs/TUNING.md from results: the summary, and mean (sd) per mix
+    every `every` epochs of dev accuracy, the fit of each part, and cloze recall."""
+    def cell(mean, sd, runs):
+        return f"{mean:.2f}" + (f" ± {sd:.2f}" if runs > 1 else "")
+
+    seeds = [f"{r['world_model']} (tuning seed {r['seed']})" for r in results["runs"]]
+    out = [f"Runs: {', '.join(seeds)}; mean ± sd over runs.", "",
+           "| mix | dev before | dev best epoch | dev last epoch | cloze last | known part fitted (last) "
+           "| unknown part fitted (last) | never read (last) | right kind (last) |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    f = lambda v: "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.2f}"  # noqa: E731
+    for r in summary_table(results).itertuples():
+        out.append(f"| {r.label} | {f(r.dev_before)} | {f(r.dev_best)} | {f(r.dev_final)} | {f(r.dev_cloze_final)} "
+                   f"| {f(r.fit_known_final)} | {f(r.fit_unknown_final)} | {f(r.never_read_final)} "
+                   f"| {f(r.right_kind_final)} |")
+    fit = epochs_to_fit(results)
+    fit = fit[fit["mix"] != "none"]
+    out += ["", "First epoch with 90% of a part of the tuning set answered right (per run):", "",
+            "| mix | known part | unknown part |", "|---|---|---|"]
+    for mix in [m for m in MIXES if MIXES[m] is not None]:
+        rows = fit[fit["mix"] == mix]
+        fmt = lambda col: ", ".join("–" if v is None or (isinstance(v, float) and math.isnan(v))  # noqa: E731
+                                    else str(int(v)) for v in rows[col])
+        out.append(f"| {MIX_LABELS[mix]} | {fmt('train_known')} | {fmt('train_unknown')} |")
+    for metric in ("dev_known", "train_known", "train_unknown", "dev_cloze"):
+        table = mean_curves(results, metric)
+        table = table[table["mix"] != "none"]
+        if table.empty:
+            continue
+        epochs = sorted(e for e in table["epoch"].unique() if e % every == 0 or e == table["epoch"].max())
+        out += ["", f"{METRICS[metric]}, by epoch:", "", "| mix | " + " | ".join(str(e) for e in epochs) + " |",
+                "|---|" + "---|" * len(epochs)]
+        for mix in [m for m in MIXES if MIXES[m] is not None]:
+            rows = table[table["mix"] == mix].set_index("epoch")
+            if rows.empty:
+                continue
+            out.append(f"| {MIX_LABELS[mix]} | " + " | ".join(
+                cell(rows.at[e, "mean"], rows.at[e, "sd"], rows.at[e, "runs"]) if e in rows.index else "–"
+                for e in epochs) + " |")
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
@@ -744,7 +796,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--epochs", type=int, help=f"tuning epochs (default {TuneConfig.epochs})")
     ap.add_argument("--out", help=f"output folder (default {RESULTS_DIR})")
     ap.add_argument("--threads", type=int, default=1, help="ignored: the build always uses one torch thread")
+    ap.add_argument("--report", action="store_true", help="print the committed results as markdown; build nothing")
     args = ap.parse_args(argv)
+    if args.report:
+        print(markdown_report(load_results(None if args.out is None else f"{args.out}/{RESULTS_FILE.name}")))
+        return 0
     config = TuneConfig(epochs=args.epochs) if args.epochs else None
     results = build(out=args.out, seeds=args.seeds, quick=args.quick, config=config)
     print(format_summary(results))
