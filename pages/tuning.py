@@ -25,6 +25,7 @@ WORLD_DIR = Path(os.environ.get(WORLD_DIR_ENV) or wr.WORLD_DIR)
 RESULTS_FILE = Path(os.environ.get(RESULTS_ENV) or wt.RESULTS_FILE)
 DEMO_SECONDS = 60.0  # the live run's time bound on a small shared machine
 STEP_CHOICES = (50, 100, 200, 300, 500)
+ANSWER_TOKENS = 16  # the longest line a model may write after "Answer:"
 TUNE_MIXES = {m: wt.MIX_LABELS[m] for m in wt.MIXES if wt.MIXES[m] is not None}
 MIX_COLOURS = {"known": "#3a9d5d", "half": "#4f7be8", "unknown": "#d0543f", "none": "#9aa7bd"}
 GEKHMAN = ("Gekhman et al. (2024) tuned a large model on closed-book questions and found that facts it did "
@@ -40,7 +41,9 @@ def md(text: str) -> str:
 
 def shown(answer: str) -> str:
     """A model's answer for a table cell: visible, and never an empty cell."""
-    return visible_text(answer) if answer.strip() else "(nothing: it ended the line)"
+    if not answer.strip():
+        return "(nothing: it ended the line)"
+    return "".join(c if c == " " else visible_text(c) for c in fix_surrogates(answer))
 
 
 # ---------------------------------------------------------------- shared, read-only data
@@ -125,8 +128,10 @@ questions = question_index(world, build_key)
 # ---------------------------------------------------------------- 1. a base model and a question
 st.header("1 · Ask the base model a question")
 st.markdown(
-    "Questions are given in the tuning format, `Question: … Answer:`, and the model writes one line after "
-    "it, always taking its most likely next token. Before tuning it has never seen this format."
+    "The question goes to the model in the tuning format, `Question: … Answer:`, and the model writes one line "
+    f"after it (at most {ANSWER_TOKENS} tokens), always taking its most likely next token. The base model never "
+    "read a question followed by an answer: its documents are news items, notices and letters. So it does what "
+    "it learned to do and carries on writing in their style."
 )
 often, never = example_question(world, False), example_question(world, True)
 
@@ -170,7 +175,7 @@ if demo is not None and demo["source"] is not base:
     demo = None  # the shared model was reloaded: the old copy belongs to another model
 after_slot = None
 if question:
-    before = wt.ask(base, question)
+    before = wt.ask(base, question, max_new_tokens=ANSWER_TOKENS)
     cols = st.columns(2)
     with cols[0], st.container(border=True):
         st.markdown("**Base model (pretraining only)**")
@@ -220,7 +225,7 @@ if after_slot is not None:
             st.markdown("**After tuning**")
             st.caption("Tune your copy in section 2 to see its answer here.")
         else:
-            after = wt.ask(demo["result"].lm, question)
+            after = wt.ask(demo["result"].lm, question, max_new_tokens=ANSWER_TOKENS)
             st.markdown(f"**After tuning (your copy, {md(wt.MIX_LABELS[demo['mix']])})**")
             st.markdown(f"Question: {md(question)}  \nAnswer: **{md(shown(after))}**")
 
