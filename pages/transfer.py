@@ -56,9 +56,9 @@ CAVEATS = """
 - **The test set is a fixed sample.** Each task is scored on the same seeded sample of at most 500
   held-out texts (topic: all of them), the same for every approach and seed. Differences of a point or
   two are within the noise; the bands show how much the scores move between seeds.
-- **Our base model is tiny.** A few million parameters and about fourteen million tokens of
-  pretraining, against billions of parameters and trillions of tokens for real base models. That it
-  helps at all on topic is the point; that it does not help on sentiment is the scale lesson.
+- **Our base model is tiny.** {size} of pretraining, against hundreds of millions to billions of
+  parameters and trillions of tokens for real base models. Whatever it gains over training from scratch,
+  it gains from very little; how far the real bases go beyond it is the scale lesson.
 """
 
 
@@ -776,7 +776,10 @@ if results is not None:
 
 # ---------------------------------------------------------------- caveats
 st.header("How far to trust these numbers")
-st.markdown(CAVEATS)
+pre = ((results or {}).get("cost") or {}).get("pretraining") or {}
+st.markdown(CAVEATS.format(size=(
+    f"{pre['params'] / 1e6:.1f} million parameters and {pre['tokens_seen'] / 1e6:.0f} million tokens"
+    if pre.get("params") and pre.get("tokens_seen") else "A few million parameters and a few million tokens")))
 if results is not None:
     r = results.get("recipe", {})
     m = results.get("manifest", {})

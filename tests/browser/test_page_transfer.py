@@ -58,8 +58,8 @@ def test_try_it_labels_a_typed_message(browser, server_url):
         table = page.locator(".st-key-try_table")
         table.wait_for(timeout=120_000)
         shown = table.inner_text()
-        assert "bag-of-words" in shown
-        assert "spam" in shown or "ham" in shown
+        assert "Bag-of-words → spam" in shown  # an obvious spam message, and every approach gives a label
+        assert shown.count("→") >= 1 and shown.count("sure)") == shown.count("→")
         assert_clean(page, errors)
         screenshot_whole_page(page, ARTIFACTS / "transfer-try-it.png")
     finally:
