@@ -361,6 +361,15 @@ def reading(results: dict, task: str, metric: str, per_class: int = 32) -> str:
             + (": a straight-line classifier on a pretrained model's numbers for a text sorts the articles as well "
                "as anything here." if at[top] - real[best_real] < 0.02 else
                f"; the best line here is {approach_label(top)} ({pts(at[top])})."))
+    smol = at.get("SmolLM2, frozen")
+    old_best = max([v for k, v in at.items() if k in transfer_results.OLD_WAY], default=None)
+    if task != "spam" and smol is not None and old_best is not None and smol - old_best >= 0.05:
+        lines.append(
+            f"SmolLM2's line matters most for the lesson. Only the straight line on top was trained on these "
+            f"labels, and it scores {pts(smol)}, {versus(smol, old_best)} the best of the old way. So what tells "
+            f"{'the sections' if task == 'topic' else 'fresh from rotten'} apart was already in SmolLM2's numbers "
+            "for a text, put there by predicting the next token over trillions of tokens (and perhaps helped by "
+            "its instruction tuning: see the caveats below).")
     return "\n\n".join(lines)
 
 
@@ -665,7 +674,7 @@ metric = url_choice(st.radio, "Score", METRICS, key="metric", default="accuracy"
                          "averaged over labels, so the rare label (spam) counts as much as the common one.")
 st.markdown(f"{task.description} Labels: " + ", ".join(f"**{label}**" for label in task.labels) + ".")
 
-# ---------------------------------------------------------------- 2. real examples
+# ---------------------------------------------------------------- real examples
 with st.expander("Read real examples of this task", icon=":material/article:"):
     if ensure_source(task.source, purpose="Reading this task's examples"):
         try:
@@ -738,7 +747,9 @@ if results is not None:
                    "per class only.")
 
     st.subheader("Reading the curves")
-    st.markdown(reading(results, task_name, metric))
+    # read at the chosen count where the trained approaches were measured there, else at 32
+    measured = transfer_results.point(results, task_name, "from scratch", per_class, metric) is not None
+    st.markdown(reading(results, task_name, metric, per_class if measured and per_class else 32))
 
 # ---------------------------------------------------------------- 3. scale
 st.header("3 · More pretraining, more transfer")
