@@ -188,9 +188,9 @@ if question:
 st.header("2 · Tune a copy on question-answer pairs")
 st.markdown(
     f"""
-Press the button to tune **your own copy** of the model on 64 question-answer pairs about people of the
-world (other readers and the rest of this page keep the original). The pairs come from one of three
-mixes: facts the model already *knows* (its pretraining probe gets them right), facts it read but got
+Press the button to tune **your own copy** of the model on a few dozen question-answer pairs about
+people of the world (other readers and the rest of this page keep the original). The pairs come from
+one of three mixes: facts the model already *knows* (its pretraining probe gets them right), facts it read but got
 *wrong* or never read at all (*unknown*), or half of each. The run stops after the steps you choose or
 {DEMO_SECONDS:.0f} seconds, whichever comes first.
 """
