@@ -83,7 +83,7 @@ def test_query_params_pick_task_and_count(page):
     assert at.radio(key="task").value == "sentiment"
     assert at.select_slider(key="per_class").value == "64"
     assert "Did the critic like the film?" in all_text(at)
-    assert "64 labelled examples per class" in all_text(at)
+    assert "At 64 labels per class" in all_text(at)
     assert at.text_area(key="text").value.startswith("A slow, muddled film")
     chance = transfer_results.task_info(results, "sentiment")["chance"]["label"]
     assert f"always answering “{chance}”" in all_text(at)
