@@ -97,13 +97,31 @@ def event_sentence(ev) -> str:
     return f"{ev['subject']} {RELATION_VERBS.get(ev['relation'], ev['relation'])} {ev['answer']}"
 
 
-def default_event(events, cutoffs: list[str]) -> str:
-    """An event between the first and the last cutoff, read often: the variants should disagree."""
-    if len(cutoffs) >= 2:
-        middle = events[(events["date"] > cutoffs[0]) & (events["date"] <= cutoffs[-1])]
-        if len(middle):
-            return middle.sort_values(["exposure", "date"], ascending=[False, True]).iloc[0]["fact_id"]
-    return events.iloc[len(events) // 2]["fact_id"]
+@st.cache_resource(max_entries=2, show_spinner="Choosing an example event…")
+def default_event(root: str, key: str, variants: tuple[str, ...], model_keys: tuple[str, ...]) -> str:
+    """The example a first visit shows: an event between the first and the last cutoff, read often, that
+    the last model gets right and the first does not (the lesson in one picture), else the most-read one."""
+    from engine.world_build import event_facts
+
+    world = wr.load_world(Path(root))
+    events = event_facts(world)
+    cutoffs = [wr.model_cutoff(n, Path(root)) for n in variants]
+    middle = events[(events["date"] > cutoffs[0]) & (events["date"] <= cutoffs[-1])]
+    if not len(middle):
+        return events.sort_values("date").iloc[len(events) // 2]["fact_id"]
+    middle = middle.sort_values(["exposure", "date"], ascending=[False, True])
+    first, last = (cached_model(n, root, k) for n, k in ((variants[0], model_keys[0]), (variants[-1], model_keys[-1])))
+    _, latest = reading_until(cutoffs[0], root, key)
+    truth = middle.set_index("fact_id")["answer"]
+    fallback = None
+    for fact_id in middle["fact_id"][:40]:
+        top_last = wr.answer_distribution(last, world, fact_id, 1)["candidates"][0][0]
+        top_first = wr.answer_distribution(first, world, fact_id, 1)["candidates"][0][0]
+        if top_last == truth[fact_id] and top_first != truth[fact_id]:
+            if top_first == latest.get(fact_id):
+                return fact_id  # the first model even names the town it last read
+            fallback = fallback or fact_id
+    return fallback or middle.iloc[0]["fact_id"]
 
 
 # ---------------------------------------------------------------- the lesson
@@ -157,7 +175,12 @@ st.markdown(
     "Pick an event below; it is drawn as a star."
 )
 event_labels = {fid: f"{r['date']} · {event_sentence(r)}" for fid, r in event_rows.items()}
-fact_id = url_choice(st.selectbox, "Event", event_labels, key="event", default=default_event(events, cutoffs),
+try:
+    example = default_event(str(WORLD_DIR), build_key(manifest), tuple(variants),
+                            tuple(build_key(manifest, n) for n in variants))
+except wr.WorldArtifactError as exc:
+    stop_with(exc)
+fact_id = url_choice(st.selectbox, "Event", event_labels, key="event", default=example,
                      help="Every dated event of the world, oldest first. The choice is kept in the page's address.")
 event = event_rows[fact_id]
 
@@ -396,7 +419,8 @@ for col, key, title, hash_key in ((c1, "without", "Question alone", "hash_before
     right = "right" if answer == event["answer"] else "wrong"
     with col, st.container(border=True):
         st.markdown(f"**{title}**")
-        st.metric("Answer", answer, f"{p:.0%} sure, {right}", delta_color="normal" if right == "right" else "inverse")
+        st.metric("Answer", answer, f"{p:.0%} sure, {right}", delta_color="green" if right == "right" else "red",
+                  delta_arrow="off")
         st.caption(f"Weights' fingerprint (sha256): `{ctx[hash_key][:16]}…`")
 same = ctx["hash_before"] == ctx["hash_after"]
 changed = ctx["without"]["candidates"][0][0] != ctx["with"]["candidates"][0][0]
