@@ -28,6 +28,7 @@ helped), and organisation facts (founded_in).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import time
@@ -471,8 +472,17 @@ def load_results(path=None) -> dict:
     fix = f"Rebuild it with: {REBUILD_COMMAND}"
     if not path.is_file():
         raise TuningResultsError(f"The tuning results are missing (no file {path}). {fix}")
+    manifest = path.with_name(MANIFEST_FILE.name)
     try:
-        data = json.loads(path.read_text("utf-8"))
+        expected = json.loads(manifest.read_text("utf-8")).get("results_sha256") if manifest.is_file() else None
+    except (ValueError, UnicodeDecodeError, AttributeError):
+        expected = None  # a damaged manifest: the results' own checks below still apply
+    try:
+        raw = path.read_bytes()
+        if expected and hashlib.sha256(raw).hexdigest() != expected:
+            raise TuningResultsError(f"The tuning results in {path} do not match the sha256 in {manifest.name} "
+                                     f"(truncated or edited?). {fix}")
+        data = json.loads(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise TuningResultsError(f"The tuning results in {path} are not valid JSON ({exc}). {fix}") from None
     if not isinstance(data, dict) or data.get("version") != RESULTS_VERSION or not isinstance(data.get("runs"), list) \
@@ -708,6 +718,9 @@ def build(out=None, seeds: Sequence[int] = (0, 1, 2), quick: bool = False, *, co
                 bar.set_postfix_str(f"{name}, seed {seed}")
             run = run_seed(lm, world, cfg, progress=(lambda e: bar.update(1)) if bar else None)
             run["world_model"] = name
+            # which weights exactly: compare with assets/world/models/<name>/manifest.json
+            run["world_model_weights_sha256"] = (getattr(lm, "manifest", None) or {}).get("files", {}).get(
+                "model.safetensors", "")
             run["world"] = {"seed": int(world.seed), **{k: (list(v) if isinstance(v, tuple) else v)
                                                         for k, v in world.params.items()}}
             runs.append(run)
@@ -721,9 +734,12 @@ def build(out=None, seeds: Sequence[int] = (0, 1, 2), quick: bool = False, *, co
                "runs": runs, "build_seconds": round(seconds, 1)}
     manifest = {"what": "Tuning on known vs unknown facts (Gekhman et al. 2024) on the world models",
                 "rebuild": REBUILD_COMMAND, "world_models": [r["world_model"] for r in runs],
+                "world_model_weights_sha256": {r["world_model"]: r["world_model_weights_sha256"] for r in runs},
                 "seeds": [r["seed"] for r in runs], "quick": bool(quick), "build_seconds": round(seconds, 1),
                 "torch_threads": 1, **provenance()}
-    atomic_write_text(out / RESULTS_FILE.name, json.dumps(results, indent=1) + "\n")
+    text = json.dumps(results, indent=1) + "\n"
+    manifest["results_sha256"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    atomic_write_text(out / RESULTS_FILE.name, text)
     atomic_write_text(out / MANIFEST_FILE.name, json.dumps(manifest, indent=1) + "\n")
     return results
 

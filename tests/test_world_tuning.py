@@ -181,8 +181,14 @@ def test_build_writes_results_the_loader_and_curves_read(tiny, tmp_path):
     curves = wt.mean_curves(loaded, "dev_known")
     assert set(curves.columns) >= {"mix", "epoch", "mean", "sd"}
     assert isinstance(wt.summary_table(loaded), pd.DataFrame) and isinstance(wt.format_summary(loaded), str)
+    assert "| only known facts |" in wt.markdown_report(loaded)
     with pytest.raises(KeyError, match="Unknown metric"):
         wt.curves(loaded, "happiness")
+    # an edit the JSON parser would accept still fails the manifest's checksum
+    path = tmp_path / "results.json"
+    path.write_text(path.read_text().replace('"quick": false', '"quick": true'))
+    with pytest.raises(wt.TuningResultsError, match="sha256"):
+        wt.load_results(path)
 
 
 @pytest.mark.parametrize("content", [None, "", "{not json", "[]", '{"version": 1, "runs": []}',
