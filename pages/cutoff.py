@@ -311,6 +311,9 @@ else:
             facts_alt.append(f"{n}: {before:.0%} before, {after:.0%} after")
     figure(fig, alt="Accuracy on events by year for each cutoff model; " + "; ".join(facts_alt) + ".",
            key="by-year")
+    st.caption("Events just before a cutoff are known less well than older ones: news about an event keeps "
+               "appearing for up to three years after it, so a model with an early cutoff read fewer of its "
+               "mentions. Each point is the events of one year (a few to a few dozen), so the lines are noisy.")
 
     rows = []
     for n in variants:
