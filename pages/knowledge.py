@@ -407,7 +407,7 @@ st.markdown(
     f"""
 The models answered questions about the {stats['held_out_people']} people they never read about, in the
 same trained phrasing. They cannot be right, except by luck. But they do not say so: they name a town,
-a year, a job, with about as much confidence as they show for people they read about.
+a year, a job, and put real weight on it. The chart sets their confidence beside their accuracy.
 """
 )
 fig = go.Figure([
@@ -436,15 +436,18 @@ if None not in (h_conf, k_conf, h_acc, k_acc):
 else:
     alt = "Confidence and accuracy for people the models read about and people they never read about."
 figure(fig, alt=alt, key="hallucination")
-h_kind, r_conf = group_value("never read (held out)", "right_kind_mean"), group_value("read 1-2 times", "top_prob_mean")
+h_kind, k_kind = group_value("never read (held out)", "right_kind_mean"), group_value("all known people", "right_kind_mean")
+r_conf = group_value("read 1-2 times", "top_prob_mean")
 if None not in (h_conf, k_conf, h_acc, h_kind):
     st.markdown(
         f"Measured here (trained phrasing, mean of {n_seeds} seeds): about people it never read, a model puts "
         f"**{h_conf:.0%}** of the probability on its top answer"
         + (f", against {r_conf:.0%} for people it read about once or twice" if r_conf is not None else "")
-        + f" and {k_conf:.0%} for everyone it read about; it is right {h_acc:.0%} of the time, which is luck. "
-        f"Left free to say any word, its most likely next word is an answer of the right kind (a town after "
-        f"*born in the town of*, a year after *born in the year*) **{h_kind:.0%}** of the time."
+        + f" and {k_conf:.0%} for everyone it read about. It is right {h_acc:.0%} of the time, where a blind guess "
+        f"would be right {chance:.0%} of the time. Left free to say any word at all, its most likely next word is "
+        f"the start of an answer of the right kind (a town after *born in the town of*, a year after *born in "
+        f"the year*) **{h_kind:.0%}** of the time"
+        + (f" ({k_kind:.0%} for people it read about)." if k_kind is not None else ".")
     )
 
 st.subheader("Invent someone")
@@ -465,16 +468,19 @@ if name is not None:
         seen = "never read about" if out["held_out"] else "read about"
         st.info(f"{md(name)} is a person of this world, one the models {seen}: pick them in section 3 to see "
                 "their facts. Try a name of your own.", icon=":material/person_search:")
+    n_answers = len(world.answers_of_kind(out["kind"]))
     st.markdown(f"*{md(out['prompt'])}* → **{md(best)}**, with **{p_best:.0%}** of the probability among "
-                f"{len(world.answers_of_kind(out['kind']))} candidates.")
+                f"{n_answers} candidates.")
     figure(bars(out["candidates"]),
            alt=(f"Answers for the made-up person's {wr.RELATION_WORDS.get(relation, relation)}: "
                 f"{best} at {p_best:.0%}, then {', '.join(a for a, _ in out['candidates'][1:4])}."),
            key="invented-bars")
     if not out["in_world"]:
         st.markdown(
-            f"There is no such person, yet the answer is {kind}, said with confidence: the shape of a fact "
-            "without the fact. The model learned what usually follows these words, and that is all it can give."
+            f"There is no such person, yet the answer is {kind}: {md(best)} gets {p_best:.0%}, "
+            f"{p_best * n_answers:.1f} times what an even spread over the {n_answers} candidates would give it. "
+            "That is the shape of a fact without the fact: the model learned what usually follows these words, "
+            "and that is all it can give."
         )
     st.caption(
         f"Left free to say anything, its single most likely next token was “{token_md(out['top_token'])}”, "
