@@ -270,7 +270,7 @@ for style, name, color in (("trained", "trained phrasing", TRAINED_COLOR), ("new
 if measure == "accuracy" and len(mean):
     chance = float(mean["chance"].mean())
     fig.add_hline(y=chance, line=dict(color="rgba(128,128,128,0.8)", dash="dot"),
-                  annotation_text=f"guessing: {chance:.0%}", annotation_position="bottom right")
+                  annotation_text=f"guessing: {chance:.0%}", annotation_position="top right")
 fig.update_layout(
     xaxis=dict(title="how many documents stated the fact", type="category", categoryorder="array",
                categoryarray=ticks),
@@ -413,10 +413,10 @@ a year, a job, and put real weight on it. The chart sets their confidence beside
 fig = go.Figure([
     go.Bar(name="confidence (probability of its top answer)", x=[label(g) for g in hall["group"]],
            y=hall["top_prob_mean"], error_y=dict(type="data", array=hall["top_prob_sd"].fillna(0)),
-           marker_color=CONFIDENCE_COLOR, text=[f"{v:.0%}" for v in hall["top_prob_mean"]], textposition="outside"),
+           marker_color=CONFIDENCE_COLOR, text=[f"{v:.0%}" for v in hall["top_prob_mean"]], textposition="auto"),
     go.Bar(name="accuracy", x=[label(g) for g in hall["group"]], y=hall["accuracy_mean"],
            error_y=dict(type="data", array=hall["accuracy_sd"].fillna(0)), marker_color=ACCURACY_COLOR,
-           text=[f"{v:.0%}" for v in hall["accuracy_mean"]], textposition="outside"),
+           text=[f"{v:.0%}" for v in hall["accuracy_mean"]], textposition="auto"),
 ])
 fig.update_layout(barmode="group", yaxis=dict(tickformat=".0%", range=[0, 1.12], title="mean over seeds"),
                   legend=dict(orientation="h", y=1.02, yanchor="bottom"), height=400,
