@@ -185,8 +185,8 @@ get back to. That is easy to claim and hard to check on a real model, because no
 many times a real model read a given fact. So this page uses a world we made up, where we can count.
 """
 )
-glossary_links("pretraining", "exposure", "next-token-prediction", "probability-distribution", "base-model",
-               "hallucination", "knowledge-cutoff", "tuning")
+glossary_links("pretraining", "exposure", "next-token-prediction", "probability-distribution", "hallucination",
+               "knowledge-cutoff", "tuning")
 
 build = build_stamp()
 results = or_stop(cached_results, build)
