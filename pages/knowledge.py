@@ -452,8 +452,8 @@ if None not in (h_conf, k_conf, h_acc, h_kind):
 
 st.subheader("Invent someone")
 st.markdown(
-    "Type a name nobody in the world has, and ask the model about them. It has never seen the name, "
-    "and there is no fact to find."
+    "Type a name nobody in the world has, and ask the model chosen in section 3 about them. It has never "
+    "seen the name, and there is no fact to find."
 )
 raw_name = st.text_input("A made-up name", value=DEFAULT_INVENTED, key="name", max_chars=MAX_BOX,
                          bind="query-params",
