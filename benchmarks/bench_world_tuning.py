@@ -39,7 +39,8 @@ def main() -> None:
     world = timed("load world", world_results.load_world)
     lm = timed(f"load world model {args.model}", lambda: world_results.load_world_model(args.model))
     cfg = wt.TuneConfig()
-    classified = timed(f"classify {len(world.facts)} facts' relations {cfg.relations}",
+    n_facts = int(world.facts["relation"].isin(cfg.relations).sum())
+    classified = timed(f"classify {n_facts} person facts (trained probe)",
                        lambda: wt.classify_facts(lm, world, relations=cfg.relations))
     split = wt.split_facts(classified, n_tune=cfg.n_tune, n_dev=cfg.n_dev, n_never_read=cfg.n_never_read,
                            dev_people=cfg.dev_people, seed=0, relations=cfg.relations)
