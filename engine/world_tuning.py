@@ -767,7 +767,7 @@ def markdown_report(results: dict, *, every: int = 2) -> str:
         return f"{mean:.2f}" + (f" ± {sd:.2f}" if runs > 1 else "")
 
     seeds = [f"{r['world_model']} (tuning seed {r['seed']})" for r in results["runs"]]
-    out = [f"Runs: {', '.join(seeds)}; mean ± sd over runs.", "",
+    out = [f"Runs: {', '.join(seeds)}. Summary: means over runs; by-epoch tables: mean ± sd.", "",
            "| mix | dev before | dev best epoch | dev last epoch | cloze last | known part fitted (last) "
            "| unknown part fitted (last) | never read (last) | right kind (last) |",
            "|---|---|---|---|---|---|---|---|---|"]
