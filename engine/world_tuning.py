@@ -121,6 +121,9 @@ def classify_facts(lm, world, facts: pd.DataFrame | None = None, *, relations: S
 
     facts = world.facts if facts is None else facts
     facts = facts[facts["relation"].isin(relations)]
+    if facts.empty:
+        return facts.assign(probe_correct=pd.Series(dtype=bool), probe_p_truth=pd.Series(dtype=float),
+                            category=pd.Series(dtype=object)).reset_index(drop=True)
     scored = score_probes(lm, world.probes(facts, styles=("trained",)), world.answer_sets, facts=world.facts)
     scored = scored.set_index("fact_id")
     out = facts.copy()
@@ -630,6 +633,9 @@ def tune_demo(base_lm, world, mix: str = "unknown", steps: int = 200, progress: 
     classified = classify_facts(base_lm, world, world.facts[world.facts["subject"].isin(sample)])
     split = split_facts(classified, n_tune=n_pairs, n_dev=8, n_never_read=8, seed=seed)
     tuned = mix_facts(split, mix)
+    if not len(tuned):
+        raise ValueError("This world model knows too few of the sampled facts (or misses too few) to make a "
+                         "tuning set; rebuild the world models with: python -m engine build world")
     if split["shortfall"]:
         notes.append(split["shortfall"])
 

@@ -157,6 +157,9 @@ def test_tune_demo_bounds_and_stops(tiny):
     assert any("bounded" in n for n in result.notes)
     with pytest.raises(ValueError, match="Choose a mix"):
         wt.tune_demo(lm, world, mix="none")
+    # only never-read people in the sample: nothing known to tune on, said plainly (no endless loop)
+    with pytest.raises(ValueError, match="too few"):
+        wt.tune_demo(lm, world, mix="known", n_people=0, max_seconds=5)
 
 
 def test_ask_reads_odd_questions_as_plain_text(tiny):
