@@ -691,11 +691,13 @@ def _world_models(seeds: Sequence[int]) -> list[tuple[str, object, object, int]]
 
 
 def build(out=None, seeds: Sequence[int] = (0, 1, 2), quick: bool = False, *, config: TuneConfig | None = None,
-          models: Sequence[tuple[str, object, object, int]] | None = None, progress: bool = True) -> dict:
+          models: Sequence[tuple[str, object, object, int]] | None = None, progress: bool = True,
+          reuse: bool = False) -> dict:
     """Run the experiment for each seed and write results.json + manifest.json under
     `out` (assets/world_tuning by default), atomically. quick: fewer facts and epochs
     (a smoke run). models: (name, lm, world, seed) tuples instead of the committed
-    world models (for tests and development)."""
+    world models (for tests and development). reuse: keep a run already in `out`
+    whose world model weights (sha256), tuning seed and settings are unchanged."""
     from pathlib import Path
 
     import torch
@@ -717,16 +719,23 @@ def build(out=None, seeds: Sequence[int] = (0, 1, 2), quick: bool = False, *, co
             from tqdm import tqdm
 
             bar = tqdm(total=total, desc="tuning", unit="epoch")
-        runs = []
+        previous = _reusable_runs(out, config, quick) if reuse else {}
+        runs, reused = [], []
         for name, lm, world, seed in models:
             cfg = TuneConfig(**{**asdict(config), "seed": int(seed)})
+            # which weights exactly: compare with assets/world/models/<name>/manifest.json
+            sha = (getattr(lm, "manifest", None) or {}).get("files", {}).get("model.safetensors", "")
+            if sha and (name, int(seed), sha) in previous:
+                runs.append(previous[(name, int(seed), sha)])
+                reused.append(name)
+                if bar:
+                    bar.update(sum(cfg.epochs for m in MIXES if MIXES[m] is not None))
+                continue
             if bar:
                 bar.set_postfix_str(f"{name}, seed {seed}")
             run = run_seed(lm, world, cfg, progress=(lambda e: bar.update(1)) if bar else None)
             run["world_model"] = name
-            # which weights exactly: compare with assets/world/models/<name>/manifest.json
-            run["world_model_weights_sha256"] = (getattr(lm, "manifest", None) or {}).get("files", {}).get(
-                "model.safetensors", "")
+            run["world_model_weights_sha256"] = sha
             run["world"] = {"seed": int(world.seed), **{k: (list(v) if isinstance(v, tuple) else v)
                                                         for k, v in world.params.items()}}
             runs.append(run)
@@ -742,12 +751,27 @@ def build(out=None, seeds: Sequence[int] = (0, 1, 2), quick: bool = False, *, co
                 "rebuild": REBUILD_COMMAND, "world_models": [r["world_model"] for r in runs],
                 "world_model_weights_sha256": {r["world_model"]: r["world_model_weights_sha256"] for r in runs},
                 "seeds": [r["seed"] for r in runs], "quick": bool(quick), "build_seconds": round(seconds, 1),
-                "torch_threads": 1, **provenance()}
+                "torch_threads": 1, "reused_runs": reused, **provenance()}
     text = json.dumps(results, indent=1) + "\n"
     manifest["results_sha256"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
     atomic_write_text(out / RESULTS_FILE.name, text)
     atomic_write_text(out / MANIFEST_FILE.name, json.dumps(manifest, indent=1) + "\n")
     return results
+
+
+def _reusable_runs(out, config: TuneConfig, quick: bool) -> dict:
+    """Runs of an earlier build in `out` made with the same settings, keyed by
+    (world model, tuning seed, weights sha256); {} when there is nothing usable."""
+    try:
+        old = load_results(out / RESULTS_FILE.name)
+    except TuningResultsError:
+        return {}
+    same = {k: v for k, v in old.get("config", {}).items() if k != "seed"} == \
+        {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(config).items() if k != "seed"}
+    if not same or bool(old.get("quick")) != bool(quick):
+        return {}
+    return {(r["world_model"], int(r["seed"]), r.get("world_model_weights_sha256", "")): r for r in old["runs"]
+            if r.get("world_model_weights_sha256")}
 
 
 def format_summary(results: dict) -> str:
@@ -819,12 +843,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", help=f"output folder (default {RESULTS_DIR})")
     ap.add_argument("--threads", type=int, default=1, help="ignored: the build always uses one torch thread")
     ap.add_argument("--report", action="store_true", help="print the committed results as markdown; build nothing")
+    ap.add_argument("--reuse", action="store_true",
+                    help="keep runs already built from the same world-model weights with the same settings")
     args = ap.parse_args(argv)
     if args.report:
         print(markdown_report(load_results(None if args.out is None else f"{args.out}/{RESULTS_FILE.name}")))
         return 0
     config = TuneConfig(epochs=args.epochs) if args.epochs else None
-    results = build(out=args.out, seeds=args.seeds, quick=args.quick, config=config)
+    results = build(out=args.out, seeds=args.seeds, quick=args.quick, config=config, reuse=args.reuse)
     print(format_summary(results))
     print(f"built in {results['build_seconds']:.0f} s -> {args.out or RESULTS_DIR}")
     return 0

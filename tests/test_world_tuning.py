@@ -203,3 +203,19 @@ def test_load_results_names_the_rebuild_command(tmp_path, content):
         path.write_text(content)
     with pytest.raises(wt.TuningResultsError, match="python -m engine.world_tuning"):
         wt.load_results(path)
+
+
+def test_build_reuses_only_runs_of_the_same_weights_and_settings(tiny, tmp_path):
+    world, lm = tiny
+    cfg = wt.TuneConfig(n_tune=4, n_dev=4, n_never_read=2, epochs=1, relations=("birth_town",))
+    pinned = SimpleNamespace(model=lm.model, tokenizer=lm.tokenizer, manifest={"files": {"model.safetensors": "a1"}})
+    first = wt.build(out=tmp_path, config=cfg, models=[("m", pinned, world, 0)], progress=False)
+    again = wt.build(out=tmp_path, config=cfg, models=[("m", pinned, world, 0)], progress=False, reuse=True)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["reused_runs"] == ["m"] and again["runs"] == first["runs"]
+    other = SimpleNamespace(model=lm.model, tokenizer=lm.tokenizer, manifest={"files": {"model.safetensors": "b2"}})
+    wt.build(out=tmp_path, config=cfg, models=[("m", other, world, 0)], progress=False, reuse=True)
+    assert json.loads((tmp_path / "manifest.json").read_text())["reused_runs"] == []
+    wt.build(out=tmp_path, config=wt.TuneConfig(**{**cfg.__dict__, "epochs": 2}), models=[("m", other, world, 0)],
+             progress=False, reuse=True)
+    assert json.loads((tmp_path / "manifest.json").read_text())["reused_runs"] == []
