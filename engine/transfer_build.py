@@ -85,6 +85,7 @@ class BuildConfig:
     out: str | None = None
     use_row_cache: bool = True
     checkpoints_only: bool = False  # only the snapshot rows (to fill the row cache ahead of a build)
+    cached_only: bool = False  # compose the results from rows earlier builds finished; skip (and list) the rest
     notes: list[str] = field(default_factory=list)
 
 
@@ -105,25 +106,38 @@ def _machine() -> str:
 
 
 class RowCache:
-    """Finished rows, one JSON line each, keyed by everything they depend on."""
+    """Finished rows, one JSON line each, keyed by everything they depend on. A miss re-reads
+    lines appended since (another build running beside this one may have just finished it)."""
 
     def __init__(self, path: Path | None):
         self.path = path
         self.rows: dict[str, dict] = {}
         self.reused = 0
-        if path and path.is_file():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                try:
-                    entry = json.loads(line)
-                    self.rows[entry["key"]] = entry["row"]
-                except (json.JSONDecodeError, KeyError, TypeError):
-                    continue
+        self._offset = 0
+        self._refresh()
+
+    def _refresh(self) -> None:
+        if not self.path or not self.path.is_file():
+            return
+        with open(self.path, "rb") as fh:
+            fh.seek(self._offset)
+            data = fh.read()
+        end = data.rfind(b"\n") + 1  # a half-written last line waits for the next read
+        self._offset += end
+        for line in data[:end].decode("utf-8", "replace").splitlines():
+            try:
+                entry = json.loads(line)
+                self.rows[entry["key"]] = entry["row"]
+            except (json.JSONDecodeError, KeyError, TypeError):
+                continue
 
     @staticmethod
     def key(**parts) -> str:
         return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
     def get(self, key: str) -> dict | None:
+        if key not in self.rows:
+            self._refresh()
         row = self.rows.get(key)
         if row is not None:
             self.reused += 1
@@ -242,7 +256,9 @@ class Builder:
         return _param_count(m[0] if isinstance(m, tuple) else m.model)
 
     # --- one row ---
-    def run(self, task: str, approach: str, per_class, seed: int, *, base: str = "base", save_tryit: bool = False) -> dict:
+    def run(self, task: str, approach: str, per_class, seed: int, *, base: str = "base",
+            save_tryit: bool = False) -> dict | None:
+        """One row (None with cached_only when no earlier build finished it)."""
         from engine.baselines import bag_of_words, linear_probe
         from engine.tasks import few_shot
 
@@ -259,6 +275,8 @@ class Builder:
             cached = self.cache.get(key)
             if cached is not None:
                 return cached
+        if self.c.cached_only:
+            return None
         train = few_shot(data.train, per_class, seed)
         evaluate_on = self.test_subset(task)
         labels = list(data.labels)
@@ -266,6 +284,7 @@ class Builder:
                "n_train": len(train), "seed": seed, "n_test": len(evaluate_on)}
         keep: dict = {}
         t0 = time.perf_counter()
+        c0 = time.process_time()  # CPU seconds: what the row costs on one free core, however busy the machine
         if approach == "bag-of-words":
             s = bag_of_words(train, evaluate_on, keep=keep)
             row.update(seconds=time.perf_counter() - t0, flops=None)
@@ -297,7 +316,7 @@ class Builder:
                        tokens_trained=info["tokens_trained"], params=n, flops=6 * n * info["tokens_trained"])
         else:
             raise ValueError(f"unknown approach {approach!r}")
-        row.update(accuracy=s.accuracy, macro_f1=s.macro_f1)
+        row.update(accuracy=s.accuracy, macro_f1=s.macro_f1, cpu_seconds=time.process_time() - c0)
         if approach != "bag-of-words" and approach in ("from scratch", "our base, fine-tuned", "our base, frozen"):
             row["base"] = base
         if save_tryit and self.tryit_dir is not None:
@@ -408,9 +427,10 @@ def build(config: BuildConfig, *, tasks: dict | None = None, models: dict | None
         else:
             notes.append(f"checkpoint {name} not found (python -m engine build base writes it)")
 
-    # the jobs, most important first (a --max-minutes bound cuts from the end): the cheap
-    # approaches at every count, the trained ones at 32 per class, the snapshots, the real
-    # decoder's features, the trained ones at other counts, and the real decoder on whole splits
+    # the jobs, most important first (a --max-minutes bound cuts from the end): every approach
+    # at 32 per class (the headline comparison and the try-it classifiers), the snapshots,
+    # the cheap approaches at the other counts, the real decoder (slow features) at the other
+    # counts, the trained approaches at the other counts, the real decoder on whole splits
     jobs: list[tuple] = []  # (kind, task, approach, per_class, seed, base)
 
     def add_runs(select, counts_of):
@@ -421,22 +441,24 @@ def build(config: BuildConfig, *, tasks: dict | None = None, models: dict | None
                         for seed in (c.seeds[:1] if k is None and a not in TRAINED else c.seeds):
                             jobs.append(("run", task, a, k, seed, "base"))  # whole split: one sample
 
+    counts = lambda a: c.trained_per_class if a in TRAINED else c.per_class  # noqa: E731
     cheap = lambda a: a not in TRAINED and a != "SmolLM2, frozen"  # noqa: E731
     if not c.checkpoints_only:
-        add_runs(cheap, lambda a: c.per_class)
-        add_runs(lambda a: a in TRAINED, lambda a: [k for k in c.trained_per_class if k == TRYIT_PER_CLASS])
+        add_runs(lambda a: True, lambda a: [k for k in counts(a) if k == TRYIT_PER_CLASS])
     ck_approaches = [a for a in ("our base, fine-tuned", "our base, frozen") if a in approaches]
     for task in c.checkpoint_tasks:
         if task not in c.tasks:
             continue
         for name in checkpoints:
-            if name == "base" and c.checkpoint_per_class in c.trained_per_class and not c.checkpoints_only:
-                continue  # the main curve's rows are this checkpoint's
             for a in ck_approaches:
+                if name == "base" and not c.checkpoints_only and c.checkpoint_per_class in counts(a) \
+                        and set(c.checkpoint_seeds) <= set(c.seeds):
+                    continue  # the main curve's rows are this checkpoint's
                 for seed in c.checkpoint_seeds:
                     jobs.append(("ckpt", task, a, c.checkpoint_per_class, seed, name))
     if not c.checkpoints_only:
-        add_runs(lambda a: a == "SmolLM2, frozen", lambda a: [k for k in c.per_class if k is not None])
+        add_runs(cheap, lambda a: [k for k in c.per_class if k != TRYIT_PER_CLASS])
+        add_runs(lambda a: a == "SmolLM2, frozen", lambda a: [k for k in c.per_class if k not in (None, TRYIT_PER_CLASS)])
         add_runs(lambda a: a in TRAINED, lambda a: [k for k in c.trained_per_class if k != TRYIT_PER_CLASS])
         add_runs(lambda a: a == "SmolLM2, frozen", lambda a: [k for k in c.per_class if k is None])
 
@@ -448,14 +470,17 @@ def build(config: BuildConfig, *, tasks: dict | None = None, models: dict | None
             b.skipped.append(f"{kind} {task} {a} {_label(k)} seed {seed} {base}")
             continue
         save = (c.tryit and kind == "run" and k == TRYIT_PER_CLASS and seed == TRYIT_SEED)
-        row = b.run(task, a, k, seed, base=base, save_tryit=save)
+        row = b.run(task, a, k, seed, base=base, save_tryit=save and not c.cached_only)
+        if row is None:
+            b.skipped.append(f"{kind} {task} {a} {_label(k)} seed {seed} {base} (not computed)")
+            continue
         if kind == "run":
             runs.append(row)
         else:
             ck_rows.append(row)
     bar.close()
     if b.skipped:
-        notes.append(f"{len(b.skipped)} runs skipped by --max-minutes {c.max_minutes} (listed under skipped)")
+        notes.append(f"{len(b.skipped)} runs not in these results (time bound or --cached-only; listed under skipped)")
 
     # checkpoint rows: snapshots, plus the main curve's rows for the final base
     from engine.models import read_manifest
@@ -467,9 +492,10 @@ def build(config: BuildConfig, *, tasks: dict | None = None, models: dict | None
         return read_manifest(name)
 
     checkpoint_rows = []
+    from_ck = {(r["task"], r["approach"], r["seed"]) for r in ck_rows if r.get("base", "base") == "base"}
     for r in ck_rows + [r for r in runs if r["approach"] in ck_approaches and r["per_class"] == c.checkpoint_per_class
                         and r["seed"] in c.checkpoint_seeds and r["task"] in c.checkpoint_tasks
-                        and "base" in checkpoints]:
+                        and "base" in checkpoints and (r["task"], r["approach"], r["seed"]) not in from_ck]:
         m = manifest_of(r.get("base", "base"))
         checkpoint_rows.append(dict(r, checkpoint=r.get("base", "base"), tokens_seen=int(m.get("tokens_seen", 0)),
                                     val_loss=m.get("val_loss")))
@@ -483,7 +509,7 @@ def build(config: BuildConfig, *, tasks: dict | None = None, models: dict | None
         "checkpoints": checkpoint_rows,
         "tasks": facts,
         "cost": cost,
-        "tryit": b.tryit if c.tryit else {},
+        "tryit": b.tryit if c.tryit else _tryit_summary(TRYIT_DIR),
         "recipe": recipe(c, approaches),
         "manifest": manifest(b, c, notes, checkpoints),
     }
@@ -511,12 +537,24 @@ def costs(b: Builder, runs: list[dict], checkpoints: list[str]) -> dict:
         for a, note in notes.items():
             rows = [r for r in runs if r["task"] == task and r["approach"] == a and r["per_class"] == TRYIT_PER_CLASS]
             if rows:
+                cpu = [r["cpu_seconds"] for r in rows if r.get("cpu_seconds") is not None]
                 out["per_task"].append({"task": task, "approach": a,
                                         "seconds": float(np.mean([r["seconds"] for r in rows])),
+                                        "cpu_seconds": float(np.mean(cpu)) if len(cpu) == len(rows) else None,
                                         "flops": (float(np.mean([r["flops"] for r in rows]))
                                                   if rows[0].get("flops") is not None else None),
                                         "note": note.format(steps=b.c.steps, batch=b.c.batch_size)})
     return out
+
+
+def _tryit_summary(folder: Path) -> dict:
+    """What the try-it classifiers already on disk were trained on (a --cached-only build keeps them)."""
+    try:
+        m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        return {"per_class": m["per_class"], "seed": m["seed"], "created": m.get("created"),
+                "approaches": {t: {a: {"kind": e.get("kind")} for a, e in v.items()} for t, v in m["approaches"].items()}}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
 
 
 def recipe(c: BuildConfig, approaches) -> dict:
@@ -591,6 +629,9 @@ def parse(argv) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=1, help="only 1 is supported (one process)")
     p.add_argument("--fresh", action="store_true", help="ignore rows cached by earlier builds")
     p.add_argument("--no-tryit", action="store_true", help="do not write the try-it classifiers")
+    p.add_argument("--tryit-dir", help="where the try-it classifiers go (default: tryit/ beside --out)")
+    p.add_argument("--cached-only", action="store_true",
+                   help="compose the results from rows earlier builds finished; list the rest as skipped")
     return p.parse_args(argv)
 
 
@@ -631,6 +672,9 @@ def config_from_args(a: argparse.Namespace) -> BuildConfig:
         c.tryit = False
     c.use_row_cache = not a.fresh
     c.checkpoints_only = a.checkpoints_only
+    c.cached_only = a.cached_only
+    if a.cached_only:
+        c.tryit = False
     c.out = a.out
     return c
 
@@ -653,7 +697,7 @@ def main(argv: list[str] | None = None) -> int:
     features.enable_disk_cache()
     out = Path(args.out) if args.out else RESULTS_DIR / "results.json"
     cache = RowCache(cache_dir() / "transfer" / "rows.jsonl" if config.use_row_cache else None)
-    tryit_dir = (out.parent / "tryit") if config.tryit else None
+    tryit_dir = (Path(args.tryit_dir) if args.tryit_dir else out.parent / "tryit") if config.tryit else None
     results = build(config, row_cache=cache, tryit_dir=tryit_dir)
     atomic_write_text(out, json.dumps(results, indent=1, default=_json_default) + "\n")
     m = results["manifest"]

@@ -234,3 +234,64 @@ def gain_at(results: dict, task: str, approach: str, per_class: int = 32, metric
 def tryit_info(results: dict) -> dict:
     """What the saved try-it classifiers were trained on: {"per_class", "seed", "approaches"}."""
     return results.get("tryit", {})
+
+
+def markdown_report(results: dict, metric: str = "accuracy") -> str:
+    """The results as markdown tables (docs/TRANSFER.md): per task, approach x labels per class
+    (mean ± sd over seeds, n seeds), then the checkpoint table and the cost table."""
+    out = []
+    for task in tasks(results):
+        info = task_info(results, task)
+        out.append(f"### {task}: {metric.replace('_', '-')}\n")
+        out.append(f"Test subset {info['test_size']} of {info['test_size_full']}; always answering "
+                   f"\"{info['chance']['label']}\" scores accuracy {info['chance']['accuracy']:.3f}, macro-F1 "
+                   f"{info['chance']['macro_f1']:.3f}.\n")
+        labels = []
+        for a in approaches(results, task):
+            for p in curve(results, task, a, metric):
+                if p["label"] not in labels:
+                    labels.append(p["label"])
+        labels.sort(key=lambda s: math.inf if s == "all" else int(s))
+        out.append("| approach | " + " | ".join(labels) + " |")
+        out.append("|---" * (len(labels) + 1) + "|")
+        for a in approaches(results, task):
+            cells = {p["label"]: p for p in curve(results, task, a, metric)}
+            row = []
+            for lab in labels:
+                p = cells.get(lab)
+                if p is None:
+                    row.append("·")
+                elif p["n_seeds"] > 1:
+                    row.append(f"{p['mean']:.3f} ± {p['sd']:.3f} ({p['n_seeds']})")
+                else:
+                    row.append(f"{p['mean']:.3f} (1)")
+            out.append(f"| {APPROACHES[a].label if a in APPROACHES else a} | " + " | ".join(row) + " |")
+        out.append("")
+        for a in ("our base, fine-tuned", "our base, frozen"):
+            pts = checkpoint_curve(results, task, a, metric)
+            if pts:
+                out.append(f"{APPROACHES[a].label} at {pts[0]['per_class']} per class, by pretraining tokens "
+                           f"(from scratch: {pts[0]['scratch_mean']:.3f}):\n" if pts[0]['scratch_mean'] is not None
+                           else f"{APPROACHES[a].label} by pretraining tokens:\n")
+                out.append("| checkpoint | tokens | " + metric.replace("_", "-") + " | gain over from scratch | seeds |")
+                out.append("|---|---|---|---|---|")
+                for p in pts:
+                    gain = "·" if p["gain"] is None else f"{p['gain']:+.3f}"
+                    out.append(f"| {p['checkpoint']} | {p['tokens_seen'] / 1e6:.1f}M | {p['mean']:.3f} ± {p['sd']:.3f} "
+                               f"| {gain} | {p['n_seeds']} |")
+                out.append("")
+    out.append("### Cost\n")
+    out.append("| what | seconds | FLOPs | note |")
+    out.append("|---|---|---|---|")
+    for r in cost_table(results):
+        sec = "·" if r["seconds"] is None else f"{r['seconds']:,.1f}"
+        fl = "·" if r["flops"] is None else f"{r['flops']:.2e}"
+        out.append(f"| {r['what']} | {sec} | {fl} | {r['note']} |")
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(markdown_report(load_results(sys.argv[1] if len(sys.argv) > 1 else None),
+                          sys.argv[2] if len(sys.argv) > 2 else "accuracy"))

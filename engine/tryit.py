@@ -247,7 +247,7 @@ def _shared_model(name: str, models: dict):
 
 
 def _count_tokens(tokenizer, text: str, limit: int) -> tuple[int, bool]:
-    n = len(tokenizer(text, add_special_tokens=True)["input_ids"])
+    n = len(tokenizer(text, add_special_tokens=True, verbose=False)["input_ids"])
     return min(n, limit), n > limit
 
 
@@ -274,6 +274,8 @@ def _predict(approach: str, entry: dict, text: str, manifest: dict, folder: Path
                     features.model_fingerprint(lm.model) != manifest["base_sha256"]:
                 raise TryItError("Our base model has changed since its try-it head was trained, so the head "
                                  f"would read different features. Rebuild with `{REBUILD}`.")
+            limit = min(limit, getattr(lm.model.config, "n_positions", None) or
+                        getattr(lm.model.config, "max_position_embeddings", None) or limit)
             x = features.decoder_features(lm, [text], max_tokens=limit)
             tok = lm.tokenizer
         z = _npz(path)
@@ -284,6 +286,7 @@ def _predict(approach: str, entry: dict, text: str, manifest: dict, folder: Path
         from engine.transfer import predict_proba
 
         clf = _trained_model(path, entry)
+        limit = min(limit, clf.body.config.n_positions)
         tok = _tokenizer(folder)
         p = predict_proba(clf, tok, [text], max_tokens=limit)[0]
         tokens, cut = _count_tokens(tok, text, limit)

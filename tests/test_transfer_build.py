@@ -1,0 +1,255 @@
+"""The transfer build end to end on a toy task with the tiny stand-in LM (seconds), the
+results reader on what it wrote, the try-it classifiers it saved, and the live experiment's
+bounds. A --quick build on the real data pack runs only where the pack and base are here."""
+
+import copy
+import json
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from engine import transfer_build, transfer_results, tryit
+from engine.transfer_results import TransferResultsError
+from tests import tiny_lm
+from tests.test_transfer import _toy_task
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # the machine is shared; the tiny models gain nothing from more
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    torch.manual_seed(0)
+    lm = tiny_lm.load(tiny_lm.build(tmp_path_factory.mktemp("tiny_build")))
+    lm.manifest = {"tokens_seen": 4000, "params": sum(p.numel() for p in lm.model.parameters()),
+                   "train_seconds": 3.0}
+    return lm
+
+
+@pytest.fixture(scope="module")
+def built(tiny, tmp_path_factory):
+    """A toy build: our base and a 'snapshot' (the untrained stand-in at fewer tokens)."""
+    from engine.nudge import weights_fingerprint
+
+    snapshot = copy.copy(tiny)
+    snapshot.model = copy.deepcopy(tiny.model)
+    with torch.no_grad():
+        for p in snapshot.model.parameters():
+            p.add_(0.01 * torch.randn_like(p))
+    snapshot.manifest = {"tokens_seen": 1000}
+    before = weights_fingerprint(tiny.model)
+    out = tmp_path_factory.mktemp("transfer_out")
+    config = transfer_build.BuildConfig(
+        tasks=("toy",), approaches=("bag-of-words", "from scratch", "our base, frozen", "our base, fine-tuned"),
+        per_class=(4, 32, None), trained_per_class=(32,), seeds=(0, 1), checkpoints=("base-1k", "base"),
+        checkpoint_tasks=("toy",), checkpoint_per_class=32, checkpoint_seeds=(0, 1), steps=25, batch_size=8,
+        lr=1e-2, test_size=30, tryit=True, quick=True)
+    results = transfer_build.build(config, tasks={"toy": _toy_task()}, models={"base": tiny, "base-1k": snapshot},
+                                   row_cache=transfer_build.RowCache(None), tryit_dir=out / "tryit", progress=False,
+                                   log=lambda *a: None)
+    path = out / "results.json"
+    path.write_text(json.dumps(results, default=transfer_build._json_default))
+    assert weights_fingerprint(tiny.model) == before  # the shared base was never trained
+    return path, out / "tryit"
+
+
+def test_build_writes_results_the_reader_understands(built):
+    path, _ = built
+    results = transfer_results.load_results(path)
+    for approach in ("bag-of-words", "our base, frozen"):
+        points = transfer_results.curve(results, "toy", approach)
+        assert [p["label"] for p in points] == ["4", "32", "all"]
+        assert [p["n_seeds"] for p in points] == [2, 2, 1]  # the whole split is one sample
+        assert points[0]["n_train"] == 8 and points[-1]["n_train"] == 48
+    for approach in ("from scratch", "our base, fine-tuned"):
+        points = transfer_results.curve(results, "toy", approach, metric="macro_f1")
+        assert [p["label"] for p in points] == ["32"] and points[0]["n_seeds"] == 2
+    with pytest.raises(ValueError):
+        transfer_results.curve(results, "toy", "bag-of-words", metric="loss")
+    info = transfer_results.task_info(results, "toy")
+    assert info["labels"] == ["sport", "money"] and info["test_size"] == 30
+    assert info["chance"]["accuracy"] == pytest.approx(0.5) and info["per_class_test"] == {"sport": 15, "money": 15}
+    assert results["recipe"]["trained_budget"]["steps"] == 25 and results["manifest"]["build_seconds"] > 0
+
+
+def test_each_approach_learns_above_chance_on_a_tiny_run(built):
+    results = transfer_results.load_results(built[0])
+    for approach in transfer_results.approaches(results, "toy"):
+        best = max(p["mean"] for p in transfer_results.curve(results, "toy", approach))
+        assert best >= 0.75, (approach, best)  # chance is 0.5
+
+
+def test_checkpoint_curve_orders_by_tokens_and_compares_with_scratch(built):
+    results = transfer_results.load_results(built[0])
+    for approach in ("our base, fine-tuned", "our base, frozen"):
+        points = transfer_results.checkpoint_curve(results, "toy", approach)
+        assert [p["checkpoint"] for p in points] == ["base-1k", "base"]
+        assert [p["tokens_seen"] for p in points] == [1000, 4000]
+        scratch = transfer_results.point(results, "toy", "from scratch", 32)
+        for p in points:
+            assert p["n_seeds"] == 2 and p["scratch_mean"] == pytest.approx(scratch["mean"])
+            assert p["gain"] == pytest.approx(p["mean"] - p["scratch_mean"])
+
+
+def test_cost_table_has_pretraining_amortised_tuning_and_published_scale(built):
+    results = transfer_results.load_results(built[0])
+    rows = transfer_results.cost_table(results)
+    whats = [r["what"] for r in rows]
+    assert whats[0].startswith("Pretrain our base once") and rows[0]["flops"] == 6 * results["cost"]["pretraining"]["params"] * 4000
+    assert rows[1]["seconds"] == pytest.approx(rows[0]["seconds"] / 1)  # one task here
+    assert any(w.startswith("From scratch, per task") for w in whats)
+    assert any("SmolLM2" in w for w in whats)
+    for r in rows:
+        assert set(r) == {"what", "seconds", "flops", "note"}
+    ft = next(r for r in rows if r["what"].startswith("Our base, fine-tuned"))
+    assert ft["flops"] > 0 and ft["seconds"] > 0
+
+
+def test_missing_or_corrupt_results_name_the_rebuild_command(tmp_path):
+    with pytest.raises(TransferResultsError, match="python -m engine build transfer"):
+        transfer_results.load_results(tmp_path / "nope.json")
+    bad = tmp_path / "results.json"
+    for text in ("{not json", json.dumps({"schema": 99}), json.dumps({"schema": 1, "runs": []}), "\udcff"[:0] + "[]"):
+        bad.write_text(text)
+        with pytest.raises(TransferResultsError, match="python -m engine build transfer"):
+            transfer_results.load_results(bad)
+    bad.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(TransferResultsError, match="python -m engine build transfer"):
+        transfer_results.load_results(bad)
+
+
+def test_approaches_are_described_and_grouped():
+    assert list(transfer_results.APPROACHES)[:2] == ["bag-of-words", "from scratch"]
+    assert set(transfer_results.OLD_WAY) == {"bag-of-words", "from scratch"}
+    assert len(transfer_results.PRETRAINED) == 4
+    for a in transfer_results.APPROACHES.values():
+        assert a.label and a.description and a.family in ("old way", "pretrained")
+
+
+# --- try it ------------------------------------------------------------------------------
+
+
+def test_tryit_classifies_with_every_saved_approach(built, tiny):
+    _, folder = built
+    preds = tryit.classify("toy", "the striker scored a late goal", models={"base": tiny}, folder=folder)
+    assert [p.approach for p in preds] == ["bag-of-words", "from scratch", "our base, frozen", "our base, fine-tuned"]
+    for p in preds:
+        assert set(p.probabilities) == {"sport", "money"}
+        assert sum(p.probabilities.values()) == pytest.approx(1.0, abs=1e-6)
+        assert p.label == max(p.probabilities, key=p.probabilities.get) and 0.5 <= p.confidence <= 1
+    votes = [p.label for p in preds]
+    assert votes.count("sport") >= 3, votes
+    assert tryit.trained_on(folder)["per_class"] == 32 and tryit.trained_on(folder)["seed"] == 0
+    assert tryit.unavailable_approaches("toy", folder) == {}
+
+
+@pytest.mark.parametrize("text", ["<script>alert('x')</script> shares fell", "<|endoftext|>" * 50,
+                                  "goal " * 20_000, "é ✓ \u200d 🙂 \ud800 bank"])
+def test_tryit_handles_odd_and_huge_text(built, tiny, text):
+    _, folder = built
+    preds = tryit.classify("toy", text, models={"base": tiny}, folder=folder)
+    assert len(preds) == 4
+    for p in preds:
+        assert sum(p.probabilities.values()) == pytest.approx(1.0, abs=1e-6)
+        if p.tokens_read is not None:
+            assert p.tokens_read <= 64  # the stand-in reads 64 positions at most
+    if text.startswith("goal"):
+        assert all(p.truncated for p in preds if p.tokens_read is not None)
+        _, notices = tryit.prepare(text)
+        assert notices and "characters" in notices[0]
+
+
+def test_tryit_refuses_empty_text_and_names_the_build_when_missing(built, tiny, tmp_path):
+    _, folder = built
+    for empty in ("", "   \n\t", None):
+        with pytest.raises(ValueError, match="empty"):
+            tryit.classify("toy", empty, models={"base": tiny}, folder=folder)
+    with pytest.raises(tryit.TryItError, match="python -m engine build transfer"):
+        tryit.classify("toy", "hello", models={"base": tiny}, folder=tmp_path)
+
+
+def test_tryit_head_refuses_a_changed_base(built, tiny):
+    _, folder = built
+    other = copy.copy(tiny)
+    other.model = copy.deepcopy(tiny.model)
+    with torch.no_grad():
+        other.model.transformer.wte.weight.add_(1.0)
+    with pytest.raises(tryit.TryItError, match="changed"):
+        tryit.classify("toy", "a goal", models={"base": other}, folder=folder, approaches=["our base, frozen"])
+
+
+# --- live ----------------------------------------------------------------------------------
+
+
+def test_run_live_scores_each_approach_within_its_bound_and_leaves_the_base(tiny):
+    from engine.nudge import weights_fingerprint
+
+    before = weights_fingerprint(tiny.model)
+    seen = []
+    t0 = time.perf_counter()
+    from engine import transfer_live
+
+    rows = transfer_live.run_live("toy", 8, seed=0, progress=lambda f, m: seen.append((f, m)), max_seconds=20,
+                                  models={"base": tiny}, data=_toy_task())
+    assert time.perf_counter() - t0 < 20 + 5
+    assert [r["approach"] for r in rows] == list(transfer_live.LIVE_APPROACHES)
+    for r in rows:
+        assert r["n_train"] == 16 and r["label"] == "8" and 0 <= r["accuracy"] <= 1 and r["mean"] == r["accuracy"]
+    assert weights_fingerprint(tiny.model) == before
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+
+
+def test_run_live_stops_on_the_event_and_on_time(tiny):
+    from engine import transfer_live
+
+    stop = threading.Event()
+    stop.set()
+    assert transfer_live.run_live("toy", 8, stop=stop, models={"base": tiny}, data=_toy_task()) == []
+
+    stop = threading.Event()
+
+    def progress(fraction, message):
+        if "step 3 " in message:
+            stop.set()
+
+    rows = transfer_live.run_live("toy", 8, progress=progress, stop=stop, models={"base": tiny}, data=_toy_task())
+    assert rows and rows[-1]["stopped_early"] and rows[-1]["steps"] <= 4
+    assert len(rows) == 3  # fine-tuning never started
+
+    t0 = time.perf_counter()
+    rows = transfer_live.run_live("toy", 8, max_seconds=0.5, models={"base": tiny}, data=_toy_task())
+    assert time.perf_counter() - t0 < 5
+    with pytest.raises(ValueError):
+        transfer_live.run_live("toy", 0, models={"base": tiny}, data=_toy_task())
+    with pytest.raises(ValueError):
+        transfer_live.run_live("toy", 10_000, models={"base": tiny}, data=_toy_task())
+
+
+# --- the real thing, where it is here --------------------------------------------------------
+
+
+def test_quick_build_on_the_data_pack(tmp_path, monkeypatch):
+    from engine import datapack
+
+    if not all(datapack.is_available(s) for s in ("sms-spam", "rotten-tomatoes")):
+        pytest.skip("the data pack's spam and sentiment sources are not here")
+    pack = datapack.pack_dir()
+    monkeypatch.setattr(datapack, "pack_dir", lambda: pack)  # the pack stays; features and rows go to tmp
+    monkeypatch.setenv("PRETRAINING_EXPLORER_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "results.json"
+    assert transfer_build.main(["--quick", "--out", str(out), "--tasks", "spam", "--seeds", "1",
+                                "--per-class", "8", "--trained-per-class", "8", "--checkpoints",
+                                "--test-size", "30"]) == 0
+    results = transfer_results.load_results(out)
+    assert transfer_results.curve(results, "spam", "bag-of-words")[0]["label"] == "8"
+    assert transfer_results.cost_table(results)[0]["what"].startswith("Pretrain our base once")
+    assert np.isfinite([r["accuracy"] for r in results["runs"]]).all()
