@@ -602,10 +602,14 @@ def _layout(rng: random.Random, kind: str, date: str, subject: str, sentences: l
 # --- reading drills: documents that restate what they said ------------------------------------
 
 
+RECAP_OPENINGS = ("In short: ", "", "Once more: ", "")
+
+
 def recap_documents(world: World, n_docs: int, *, seed: int = 0, facts_per_doc: tuple[int, int] = (2, 4)) -> list[str]:
     """Documents about invented people who are not in the world (their surnames
     are new), each stating a few facts in varied phrasings and then restating
-    one or two in the trained phrasing ("In short, X moved to Y.").
+    one or two in the trained phrasing after a blank line ("In short: X moved to Y.",
+    or with no opening at all, as a question placed after a document would be).
 
     Reading these teaches a model to use what is in its context: the second
     "X moved to" is answered by copying from earlier in the same document. They
@@ -629,12 +633,14 @@ def recap_documents(world: World, n_docs: int, *, seed: int = 0, facts_per_doc: 
             rel = rng.choice(relations)
             ans = rng.choice(answers[ANSWER_KIND[rel]])
             year = rng.randint(*TIMELINE)
-            stated.append((name, rel, ans, year, rng.choice(TRAIN[rel][1:]).format(name=name, ans=ans, year=year)))
+            # half the time in the very words of the restatement, else in another phrasing
+            template = TRAIN[rel][0] if rng.random() < 0.5 else rng.choice(TRAIN[rel][1:])
+            stated.append((name, rel, ans, year, template.format(name=name, ans=ans, year=year)))
         body = [s[-1] for s in stated] + rng.sample(FILLER, rng.randint(0, 2))
         rng.shuffle(body)
         recap = [TRAIN[rel][0].format(name=name, ans=ans, year=year)
                  for name, rel, ans, year, _ in rng.sample(stated, min(len(stated), rng.randint(1, 2)))]
         date = _date_between(rng, *TIMELINE)
         docs.append(f"{rng.choice(['Local news', 'From the papers', 'News in brief'])}, {_format_date(date, rng.randrange(3))}."
-                    f"\n\n{' '.join(body)}\n\nIn short: {' '.join(recap)}")
+                    f"\n\n{' '.join(body)}\n\n{rng.choice(RECAP_OPENINGS)}{' '.join(recap)}")
     return docs

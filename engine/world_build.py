@@ -63,8 +63,8 @@ class Recipe:
     replay: float = 1.0  # earlier documents mixed in, as a multiple of the new slice's documents
     # recap documents (engine.world.recap_documents: invented people, a fact restated at the end) per
     # world document in each cutoff stage; they teach the model to use a document placed in its prompt
-    recap: float = 0.5
-    max_minutes_per_model: float = 20.0  # safety bound (wall); a run stopped by it says so in its manifest
+    recap: float = 1.0
+    max_minutes_per_model: float = 60.0  # safety bound (wall); a run stopped by it says so in its manifest
     threads: int = 1
 
     def preset(self):
@@ -328,7 +328,8 @@ def build(recipe: Recipe, out: Path, *, reuse: Path | None = None, log=print) ->
 
     reuse: a previous build's folder; its seed models are taken as they are
     (and scored again) when they read the same world with the same recipe for
-    seeds, so a change to the cutoff recipe need not retrain them."""
+    seeds and ran all their steps, so a change to the cutoff recipe need not
+    retrain them."""
     import torch
 
     from engine import ourtokenizer
@@ -479,7 +480,7 @@ def _reusable(folder: Path, name: str, common: dict, hf_tok):
     except ArtifactError:
         return None
     m = lm.manifest
-    same = (m.get("world_fingerprint") == common["world_fingerprint"]
+    same = (m.get("world_fingerprint") == common["world_fingerprint"] and m.get("stopped_by") == "steps"
             and all(m.get("recipe", {}).get(k) == common["recipe"].get(k) for k in SEED_RECIPE_KEYS)
             and lm.tokenizer.backend_tokenizer.to_str() == hf_tok.backend_tokenizer.to_str())
     if not same:

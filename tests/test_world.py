@@ -158,7 +158,9 @@ def test_recap_documents_restate_their_own_facts_and_leave_the_world_alone(small
     assert not words & set(small.people.surname)  # nobody in the world, held-out people included
     reserved = W.load_reserved_names()
     for doc in docs:
-        body, recap = doc.split("\n\nIn short: ")
+        body, recap = doc.rsplit("\n\n", 1)
+        for opening in filter(None, W.RECAP_OPENINGS):
+            recap = recap.removeprefix(opening)
         for sentence in re.findall(r"[^.]+\.", recap):
             name = " ".join(sentence.split()[:2])
             answer = re.findall(r"(\w+)\.$", sentence)[0]
