@@ -147,8 +147,7 @@ then trained further on each later slice of the timeline and saved at each cutof
 differ only in how far along the timeline they read.
 """
 )
-glossary_links("knowledge-cutoff", "pretraining", "base-model", "parameters", "context-window", "retrieval",
-               "hallucination", "exposure")
+glossary_links("knowledge-cutoff", "pretraining", "parameters", "context-window", "retrieval", "exposure")
 
 try:
     manifest = wr.read_manifest(WORLD_DIR)

@@ -109,7 +109,7 @@ name invented) shows each of these.
 """
 )
 glossary_links("tuning", "instruction-tuning", "fine-tuning", "base-model", "pretraining", "hallucination",
-               "exposure", "knowledge-cutoff")
+               "knowledge-cutoff")
 
 try:
     manifest = wr.read_manifest(WORLD_DIR)
