@@ -80,6 +80,15 @@ def test_url_picks_event_and_model(monkeypatch, world, variants):
     assert set(table["event is"]) <= {"after its cutoff", "before its cutoff"}
 
 
+def test_url_carries_an_edited_document(monkeypatch, world):
+    monkeypatch.delenv(ENV, raising=False)
+    town = world.towns[-1]
+    doc = f"News in brief. Everyone moved to {town}."
+    at = make(doc=doc).run()
+    assert_clean(at)
+    assert at.text_area(key="doc").value == doc  # a shared link reproduces the reader's document
+
+
 def test_unknown_url_values_fall_back(monkeypatch):
     monkeypatch.delenv(ENV, raising=False)
     at = make(event="F99999999", tool_model="no-such-model").run()
