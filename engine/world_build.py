@@ -5,12 +5,13 @@ One world (engine.world, seed 0), one world-specific 2,048-token BPE, then:
   (training seeds of one world: initial weights and batch order differ);
 - cutoff-2028, cutoff-2032, cutoff-2036: one model trained on the documents
   dated up to 2028, then continued on each later slice of the timeline with
-  replay of earlier documents (so it does not forget), saved at each cutoff.
+  replay of earlier documents (so it does not forget), saved at each cutoff;
+  these runs also read recap documents (engine.world.recap_documents).
 Every probe is scored (engine.knowledge) and the tables go to results.json.
 Everything is written to a temporary folder that then replaces --out, so a
 reader never sees half a build.
 
-    python -m engine build world                  # the committed artifacts (about 25 minutes, one core)
+    python -m engine build world                  # the committed artifacts (about 11 minutes of one free core)
     python -m engine build world -- --quick --out /tmp/w   # a tiny world in seconds, for tests
 
 Not handled: resuming an interrupted build (it is short), or several worlds.
