@@ -1,5 +1,8 @@
 """pages/knowledge.py in real Chromium: dark theme and a phone-width window render with no exception,
-no error alert and no sideways overflow; a deep link opens a person; typing a made-up name gets an answer."""
+no error alert and no sideways overflow; a deep link opens a person; typing a made-up name gets an answer.
+
+(Not named test_page_knowledge.py: tests/ has no packages, so pytest needs each test file's name unique.)
+"""
 from __future__ import annotations
 
 import pytest
