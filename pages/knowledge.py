@@ -413,12 +413,14 @@ a year, a job, and put real weight on it. The chart sets their confidence beside
 fig = go.Figure([
     go.Bar(name="confidence (probability of its top answer)", x=[label(g) for g in hall["group"]],
            y=hall["top_prob_mean"], error_y=dict(type="data", array=hall["top_prob_sd"].fillna(0)),
-           marker_color=CONFIDENCE_COLOR, text=[f"{v:.0%}" for v in hall["top_prob_mean"]], textposition="auto"),
+           marker_color=CONFIDENCE_COLOR, text=[f"{v:.0%}" for v in hall["top_prob_mean"]], textposition="auto",
+           insidetextanchor="start"),  # at the foot of the bar, clear of the whiskers
     go.Bar(name="accuracy", x=[label(g) for g in hall["group"]], y=hall["accuracy_mean"],
            error_y=dict(type="data", array=hall["accuracy_sd"].fillna(0)), marker_color=ACCURACY_COLOR,
-           text=[f"{v:.0%}" for v in hall["accuracy_mean"]], textposition="auto"),
+           text=[f"{v:.0%}" for v in hall["accuracy_mean"]], textposition="auto",
+           insidetextanchor="start"),  # at the foot of the bar, clear of the whiskers
 ])
-fig.update_layout(barmode="group", yaxis=dict(tickformat=".0%", range=[0, 1.12], title="mean over seeds"),
+fig.update_layout(barmode="group", yaxis=dict(tickformat=".0%", range=[0, 1.05], title="mean over seeds"),
                   legend=dict(orientation="h", y=1.02, yanchor="bottom"), height=400,
                   margin=dict(l=10, r=10, t=40, b=10))
 
