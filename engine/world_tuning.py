@@ -3,7 +3,8 @@ it knows, or about facts it never learned, and measure what it fits and what it 
 
     classified = classify_facts(lm, world)          # known / unknown / never read, by the model's own probe
     split = split_facts(classified, seed=0)         # tuning pools and held-out dev sets, by person
-    run = run_mixes(lm, world, split)               # per-epoch curves for each mix
+    run = run_mix(lm, world, split, "unknown", TuneConfig())  # per-epoch curves of one mix, on a copy
+    run_seed(lm, world, TuneConfig(seed=0))         # classify, split and every mix: one seed's results
     build()                                          # seeds x mixes -> assets/world_tuning/results.json
     load_results(); mean_curves(results, "dev_known")  # what the page plots
     tune_demo(base_lm, world, mix="unknown")         # a short live run on a session-owned copy
