@@ -209,5 +209,8 @@ def weights_fingerprint(model) -> str:
     h = hashlib.sha256()
     for name, t in sorted(model.state_dict().items()):
         h.update(name.encode())
-        h.update(t.detach().contiguous().cpu().numpy().tobytes())
+        t = t.detach().contiguous().cpu()
+        if t.dtype == torch.bfloat16:  # numpy has no bfloat16: hash the same bytes as int16
+            t = t.view(torch.int16)
+        h.update(t.numpy().tobytes())
     return h.hexdigest()

@@ -344,3 +344,64 @@ def smollm_invented_town(lm, town: str, prompt: str = "country", top: int = 10) 
     dist = next_token_distribution(lm, text, top_k=top)
     return {"town": town, "notices": notices, "prompt": text,
             "top": [(t.text, t.prob) for t in dist.top]}
+
+
+# --- a real model reading a document at inference ------------------------------------------------------
+
+
+def smollm_with_context(lm, world, document_text: str, question) -> dict:
+    """The "tool at inference" panel on the real SmolLM2: our tiny world models
+    never learned to read a document in their prompt (docs/WORLD.md measures
+    it), a 135M model pretrained on trillions of tokens did. For `question` (a
+    fact_id or fact row) it scores every answer of the fact's kind after the
+    fact's trained phrasing, without and with `document_text` before it, and
+    hashes the weights before and after.
+
+    Returns {"without", "with": {"prompt", "candidates": [(answer, p)], "top",
+    "truth", "rank_of_truth"}, "hash_before", "hash_after", "notices"};
+    probabilities are renormalised over the candidates.
+    """
+    from engine.textinput import clean_user_text
+
+    fact = _fact_row(world, question)
+    if fact is None:
+        raise KeyError(f"no fact {question!r}")
+    text, notices = clean_user_text(document_text or "", max_chars=MAX_DOCUMENT_CHARS)
+    text = text.replace("<|endoftext|>", " ").strip()
+    probe = world.cloze_probes(fact)[0]["prompt"]
+    answers = world.answers_of_kind(fact["answer_kind"])
+    before = weights_hash(lm)
+    without = _smollm_candidates(lm, probe, answers)
+    with_doc = _smollm_candidates(lm, f"{text}\n\n{probe}" if text else probe, answers)
+    for dist in (without, with_doc):
+        ranked = [a for a, _ in dist["candidates"]]
+        dist["truth"] = fact["answer"]
+        dist["rank_of_truth"] = ranked.index(fact["answer"]) + 1 if fact["answer"] in ranked else None
+    return {"without": without, "with": with_doc, "hash_before": before, "hash_after": weights_hash(lm),
+            "notices": notices}
+
+
+def _smollm_candidates(lm, prompt: str, answers: list[str]) -> dict:
+    """log p(" " + answer | prompt) for every answer in one padded batch, renormalised."""
+    import torch
+
+    from engine.probes import encode_plain
+
+    tok = lm.tokenizer
+    prefix = encode_plain(tok, prompt)
+    cands = [encode_plain(tok, " " + a) for a in answers]
+    rows = [prefix + c for c in cands]
+    width = max(len(r) for r in rows)
+    pad = tok.pad_token_id if tok.pad_token_id is not None else 0
+    ids = torch.tensor([r + [pad] * (width - len(r)) for r in rows])
+    mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows])
+    with torch.no_grad():
+        logp = torch.log_softmax(lm.model(input_ids=ids, attention_mask=mask).logits.float(), dim=-1)
+    scores = []
+    for i, c in enumerate(cands):
+        positions = range(len(prefix) - 1, len(prefix) - 1 + len(c))
+        scores.append(sum(float(logp[i, p, t]) for p, t in zip(positions, c)))
+    s = torch.tensor(scores)
+    probs = torch.softmax(s, dim=0).tolist()
+    ranked = sorted(zip(answers, probs), key=lambda kv: -kv[1])
+    return {"prompt": prompt, "candidates": ranked, "top": ranked[0]}
