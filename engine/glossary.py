@@ -75,7 +75,7 @@ TERMS: dict[str, Term] = {
         "a probability to every token in the vocabulary for what comes next. "
         "Generating text is just doing this again and again.",
         ("causal-language-modeling", "probability-distribution", "pretraining"),
-        ("next-token", "lab"),
+        ("next-token", "lab", "knowledge"),
     ),
     "causal-language-modeling": Term(
         "Causal language modelling",
@@ -90,7 +90,7 @@ TERMS: dict[str, Term] = {
         "1. A language model's output at each step is one of these, spread over "
         "its whole vocabulary.",
         ("softmax", "next-token-prediction"),
-        ("next-token",),
+        ("next-token", "knowledge"),
     ),
     "logits": Term(
         "Logits",
@@ -178,7 +178,7 @@ TERMS: dict[str, Term] = {
         "single objective, such as next-token prediction, over a huge body of "
         "text nobody labelled. It is done once and reused for many tasks.",
         ("base-model", "next-token-prediction", "transfer-learning", "tuning"),
-        ("", "lab", "next-token"),
+        ("", "lab", "next-token", "knowledge"),
     ),
     "base-model": Term(
         "Base model",
@@ -227,7 +227,7 @@ TERMS: dict[str, Term] = {
         "written after it; a search tool at answer time can add fresh text, but "
         "does not change what the model itself learned.",
         ("pretraining", "hallucination", "retrieval"),
-        ("cutoff",),
+        ("cutoff", "knowledge"),
     ),
     "hallucination": Term(
         "Hallucination",
@@ -273,6 +273,14 @@ TERMS: dict[str, Term] = {
         "How many times a fact appears in the pretraining text. Facts read often "
         "are recalled; facts read once or twice mostly are not.",
         ("pretraining", "hallucination"),
+        ("knowledge",),
+    ),
+    "recall": Term(
+        "Recall (of a fact)",
+        "A model recalls a fact when, given the start of a sentence that should end "
+        "in the answer, it gives the true answer more probability than any other "
+        "candidate answer of that kind.",
+        ("exposure", "hallucination", "probability-distribution"),
         ("knowledge",),
     ),
     "retrieval": Term(
