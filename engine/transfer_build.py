@@ -86,6 +86,7 @@ class BuildConfig:
     use_row_cache: bool = True
     checkpoints_only: bool = False  # only the snapshot rows (to fill the row cache ahead of a build)
     cached_only: bool = False  # compose the results from rows earlier builds finished; skip (and list) the rest
+    adopt_tryit: bool = False  # with cached_only: list the try-it files an interrupted build saved
     notes: list[str] = field(default_factory=list)
 
 
@@ -212,7 +213,12 @@ class Builder:
         cfg = lm.model.config
         shape = {k: getattr(cfg, k, None) for k in ("vocab_size", "n_positions", "n_embd", "n_layer", "n_head",
                                                       "activation_function")}
-        tok = lm.tokenizer.backend_tokenizer.to_str() if hasattr(lm.tokenizer, "backend_tokenizer") else ""
+        tok = ""
+        if hasattr(lm.tokenizer, "backend_tokenizer"):
+            spec = json.loads(lm.tokenizer.backend_tokenizer.to_str())
+            for transient in ("truncation", "padding"):  # set by each call's arguments, not the tokenizer
+                spec.pop(transient, None)
+            tok = json.dumps(spec, sort_keys=True)
         return hashlib.sha256((json.dumps(shape, sort_keys=True) + tok).encode()).hexdigest()
 
     def budget(self):
@@ -365,6 +371,32 @@ class Builder:
             entry.update(file=f"{stem}.safetensors", kind="trained", config=clf.body.config.to_dict())
         self.tryit["approaches"].setdefault(task, {})[approach] = entry
 
+    def adopt_tryit_files(self, folder: Path, tasks) -> None:
+        """Manifest entries for try-it files an interrupted build saved (newer than our base's
+        weights, so never a head trained on an older base); a --cached-only build uses this."""
+        from engine.models import MODELS_DIR
+
+        weights = MODELS_DIR / "base" / "model.safetensors"
+        base_time = weights.stat().st_mtime if weights.is_file() else 0.0
+        self.tryit_dir = folder
+        for task in tasks:
+            labels = list(self.data(task).labels)
+            for approach, slug in SLUG.items():
+                ext = "safetensors" if approach in TRAINED else "npz"
+                path = folder / f"{task}-{slug}.{ext}"
+                if not path.is_file() or path.stat().st_mtime < base_time:
+                    continue
+                entry: dict = {"labels": labels, "file": path.name}
+                if approach == "bag-of-words":
+                    entry.update(kind="bag-of-words", settings={"ngram_range": [1, 2], "sublinear_tf": True,
+                                                                "lowercase": True})
+                elif approach in FROZEN_MODEL:
+                    name = FROZEN_MODEL[approach]
+                    entry.update(kind="frozen", model=name, model_sha256=self.fingerprint(name))
+                else:
+                    entry.update(kind="trained", config=self.model("base").model.config.to_dict())
+                self.tryit["approaches"].setdefault(task, {})[approach] = entry
+
     def write_tryit_manifest(self) -> None:
         if self.tryit_dir is None or not self.tryit["approaches"]:
             return
@@ -514,8 +546,13 @@ def build(config: BuildConfig, *, tasks: dict | None = None, models: dict | None
         "manifest": manifest(b, c, notes, checkpoints),
     }
     results["manifest"]["row_seconds_total"] = float(sum(r.get("seconds") or 0 for r in runs + ck_rows))
+    results["manifest"]["row_cpu_seconds_total"] = float(sum(r.get("cpu_seconds") or 0 for r in runs + ck_rows))
     if c.tryit:
         b.write_tryit_manifest()
+    elif c.cached_only and c.adopt_tryit and (TRYIT_DIR / "tokenizer.json").is_file():
+        b.adopt_tryit_files(TRYIT_DIR, c.tasks)
+        b.write_tryit_manifest()
+        results["tryit"] = _tryit_summary(TRYIT_DIR)
     return results
 
 
@@ -632,6 +669,8 @@ def parse(argv) -> argparse.Namespace:
     p.add_argument("--tryit-dir", help="where the try-it classifiers go (default: tryit/ beside --out)")
     p.add_argument("--cached-only", action="store_true",
                    help="compose the results from rows earlier builds finished; list the rest as skipped")
+    p.add_argument("--adopt-tryit", action="store_true",
+                   help="with --cached-only: write the try-it manifest for the classifiers an interrupted build saved")
     return p.parse_args(argv)
 
 
@@ -673,6 +712,7 @@ def config_from_args(a: argparse.Namespace) -> BuildConfig:
     c.use_row_cache = not a.fresh
     c.checkpoints_only = a.checkpoints_only
     c.cached_only = a.cached_only
+    c.adopt_tryit = a.adopt_tryit
     if a.cached_only:
         c.tryit = False
     c.out = a.out
