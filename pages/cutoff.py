@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from pages._ui import bounded_text_area, figure, glossary_links  # first: fixes first-visit navigation
+from pages._ui import bounded_text_area, ensure_source, figure, glossary_links  # first: fixes first-visit navigation
 
 from engine import world_results as wr  # noqa: E402
 from engine.textinput import html_escape, visible_text  # noqa: E402
@@ -459,9 +459,99 @@ c_answer, c_p = ctx["with"]["candidates"][0]
 figure(fig, alt=(f"{tool_model} alone answers {w_answer} at {w_p:.0%}; with the document in the prompt it answers "
                  f"{c_answer} at {c_p:.0%}. Truth: {event['answer']}. The weights' hash is "
                  f"{'the same' if same else 'different'} before and after."), key="tool")
-st.caption("Bars not shown were below the top five of that prompt. A model this small copies a town from "
-           "the prompt more than it reasons about it: try replacing the town in the document with another of "
-           "the world's towns and see whether the answer follows.")
+st.caption("Bars not shown were below the top five of that prompt.")
+
+
+def measured(model: str, style: str) -> float | None:
+    rows = results["cutoff"]
+    if rows.empty:
+        return None
+    rows = rows[(rows["model"] == model) & (rows["period"] == "after") & (rows["style"] == style)]
+    return float(rows.iloc[0]["accuracy"]) if len(rows) else None
+
+
+@st.cache_resource(show_spinner="Loading SmolLM2 (once per server)…", max_entries=1)
+def cached_smollm():
+    from engine import probes, smollm
+
+    probes.prefer_one_thread()
+    return smollm.load()
+
+
+st.subheader("The same with a real model")
+alone_acc, doc_acc = measured(tool_model, "trained"), measured(tool_model, "with document")
+if alone_acc is not None and doc_acc is not None:
+    st.markdown(
+        f"Measured over every event after its cutoff, {md(tool_model)} is right **{alone_acc:.0%}** of the time with "
+        f"the question alone and **{doc_acc:.0%}** with the event's document in front of it. Our world models are "
+        "tiny and read short, separate documents, so they barely learn to look back at an earlier text in the "
+        "prompt. That is a skill larger models pick up in pretraining, and it is what makes retrieval work."
+    )
+st.markdown(
+    "SmolLM2-135M-Instruct is a real model, pretrained by Hugging Face on trillions of tokens. It has never "
+    "heard of this made-up world. Give it the same sentence, with and without the document above, and watch "
+    "its next word; its weights get the same fingerprint test."
+)
+ask_real = st.toggle("Ask SmolLM2 too (loads a 135M-parameter model, about 30 seconds the first time)",
+                     key="real", bind="query-params")
+if ask_real:
+    from engine import probes, smollm
+
+    ready = smollm.is_converted() or ensure_source(smollm.NAME, purpose="Asking the real SmolLM2")
+    smol = None
+    if not ready:
+        st.info("Without the SmolLM2 files this part cannot run; everything above works without them.",
+                icon=":material/cloud_off:")
+    else:
+        if not smollm.is_converted():
+            bar = st.progress(0.0, text="Converting SmolLM2 once (about a minute on two cores)…")
+            try:
+                smollm.convert(progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
+            except smollm.SmolLMError as exc:
+                st.error(str(exc), icon=":material/error:")
+            bar.empty()
+        if smollm.is_converted():
+            try:
+                smol = cached_smollm()
+            except smollm.SmolLMError as exc:
+                st.error(str(exc), icon=":material/error:")
+    if smol is not None:
+        plain_doc = doc_text.replace("<|endoftext|>", " ").strip()
+        real_before = wr.weights_hash(smol)
+        real_alone = probes.next_token_distribution(smol, probe, top_k=TOP)
+        real_with = probes.next_token_distribution(smol, f"{plain_doc}\n\n{probe}" if plain_doc else probe, top_k=TOP)
+        real_after = wr.weights_hash(smol)
+        r1, r2 = st.columns(2)
+        for col, title, dist, h in ((r1, "Question alone", real_alone, real_before),
+                                    (r2, "Document, then the question", real_with, real_after)):
+            with col, st.container(border=True):
+                st.markdown(f"**{title}**")
+                st.metric("Next word", visible_text(dist.top[0].text).replace("·", " ").strip() or "(space)",
+                          f"{dist.top[0].prob:.0%} sure", delta_color="gray", delta_arrow="off")
+                st.caption(f"Weights' fingerprint (sha256): `{h[:16]}…`")
+        pieces = list(dict.fromkeys([t.text for t in real_alone.top] + [t.text for t in real_with.top]))
+        p_alone = {t.text: t.prob for t in real_alone.top}
+        p_with = {t.text: t.prob for t in real_with.top}
+        names = [label(visible_text(t)) + "  " for t in pieces]
+        fig = go.Figure([
+            go.Bar(name="question alone", y=names, x=[p_alone.get(t, 0) for t in pieces], orientation="h",
+                   marker_color=OTHER_COLOUR),
+            go.Bar(name="document + question", y=names, x=[p_with.get(t, 0) for t in pieces], orientation="h",
+                   marker_color="#4f7be8"),
+        ])
+        fig.update_layout(barmode="group", height=80 + 36 * len(pieces), margin=dict(l=10, r=10, t=30, b=40),
+                          yaxis=dict(autorange="reversed", type="category"),
+                          xaxis=dict(title="probability of the next token", tickformat=".0%"),
+                          legend=dict(orientation="h", y=1.02, yanchor="bottom"))
+        figure(fig, alt=(f"SmolLM2 after {probe!r}: alone its likeliest next token is "
+                         f"{visible_text(real_alone.top[0].text)!r} at {real_alone.top[0].prob:.0%}; with the document "
+                         f"it is {visible_text(real_with.top[0].text)!r} at {real_with.top[0].prob:.0%}. The weights' "
+                         f"hash is {'the same' if real_before == real_after else 'different'} before and after."),
+               key="real-tool")
+        st.caption("Tokens are pieces of words (a space shows as ·): a town SmolLM2 never saw is spelled in "
+                   f"several pieces, so look for the first piece of {md(event['answer'])}.")
+else:
+    st.caption("Switch the toggle on to load the model and ask it.")
 
 # ---------------------------------------------------------------- 5. take-aways
 st.header("What to keep in mind")

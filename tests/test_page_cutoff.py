@@ -187,3 +187,28 @@ def test_corrupt_model_shows_the_rebuild_command(monkeypatch, tmp_path, variants
     at = make().run()
     assert_clean(at)
     assert at.error and "python -m engine build world" in at.error[0].value
+
+
+@pytest.mark.slow
+def test_real_model_reads_the_document_and_keeps_its_weights(monkeypatch):
+    from engine import smollm
+
+    if not smollm.is_converted():
+        pytest.skip("SmolLM2 not fetched and converted: python -m engine data smollm2")
+    monkeypatch.delenv(ENV, raising=False)
+    at = make(real="true").run()
+    assert_clean(at)
+    assert not at.error
+    nexts = [m for m in at.metric if m.label == "Next word"]
+    assert len(nexts) == 2
+    prints = [c.value for c in at.caption if c.value.startswith("Weights' fingerprint")]
+    assert len(prints) == 4 and prints[2] == prints[3]  # SmolLM2's own pair, equal
+    assert any(c.startswith("Figure: SmolLM2") for c in (c.value for c in at.caption))
+
+
+def test_real_model_is_opt_in(monkeypatch):
+    monkeypatch.delenv(ENV, raising=False)
+    at = make().run()
+    assert_clean(at)
+    assert not [m for m in at.metric if m.label == "Next word"]
+    assert "Switch the toggle on" in all_text(at)
