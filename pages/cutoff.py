@@ -562,7 +562,7 @@ st.markdown(
 - Retrieval and other tools add knowledge *at inference*: the text sits in the prompt for one answer.
   The weights do not change, so the next conversation starts from the old cutoff again.
 - A text in the prompt is only as good as the text: a model that trusts its context will repeat a wrong
-  document just as readily (edit the document above to see it).
+  document just as readily (write a wrong town into the document above and ask SmolLM2).
 """
 )
 links = []
