@@ -435,8 +435,8 @@ changed = ctx["without"]["candidates"][0][0] != ctx["with"]["candidates"][0][0]
 if same:
     st.success("The two fingerprints are identical: " + (
         "the document changed the answer, not the model." if changed else
-        "the model is the same. This time the document did not change its answer either; a model this small "
-        "follows a document best when it states the fact plainly."), icon=":material/check_circle:")
+        "the model is the same. This time the document did not change its answer either: below, why, and a "
+        "real model that does read it."), icon=":material/check_circle:")
 else:  # never expected: with_context only reads the model
     st.warning("The weights' fingerprint changed while answering; that should never happen.")
 
