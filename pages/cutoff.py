@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
@@ -269,8 +270,6 @@ sub.update_layout(height=60 + 190 * len(variants), margin=dict(l=10, r=10, t=40,
 alt_parts = [f"{s['model']} ({s['event is']}, read it {s['mentions read']} times) answers {s['its answer']} "
              f"at {s['probability']:.0%}, {s['answer is']}" for s in summary]
 figure(sub, alt=f"Truth: {event['answer']}. " + "; ".join(alt_parts) + ".", key="variants")
-import pandas as pd  # noqa: E402
-
 st.dataframe(pd.DataFrame(summary), hide_index=True, width="stretch",
              column_config={"probability": st.column_config.NumberColumn(format="%.2f")})
 st.caption(
