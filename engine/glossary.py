@@ -66,7 +66,7 @@ TERMS: dict[str, Term] = {
         "it is simply not seen; the model has no memory other than what fits in "
         "the window.",
         ("token", "next-token-prediction"),
-        ("next-token", "lab"),
+        ("next-token", "lab", "cutoff"),
     ),
     # --- the objective --------------------------------------------------
     "next-token-prediction": Term(
@@ -178,7 +178,7 @@ TERMS: dict[str, Term] = {
         "single objective, such as next-token prediction, over a huge body of "
         "text nobody labelled. It is done once and reused for many tasks.",
         ("base-model", "next-token-prediction", "transfer-learning", "tuning"),
-        ("", "lab", "next-token", "knowledge"),
+        ("", "lab", "next-token", "knowledge", "cutoff", "tuning"),
     ),
     "base-model": Term(
         "Base model",
@@ -186,7 +186,7 @@ TERMS: dict[str, Term] = {
         "yet an assistant: it does not know it is being asked a question or "
         "when to stop.",
         ("pretraining", "tuning"),
-        ("lab",),
+        ("lab", "tuning"),
     ),
     "parameters": Term(
         "Parameters",
@@ -194,7 +194,7 @@ TERMS: dict[str, Term] = {
         "Their count is the usual measure of a model's size, from thousands in "
         "this app's toy models to hundreds of billions.",
         ("gradient-step", "flops"),
-        ("lab",),
+        ("lab", "cutoff"),
     ),
     "flops": Term(
         "FLOPs",
@@ -227,7 +227,7 @@ TERMS: dict[str, Term] = {
         "written after it; a search tool at answer time can add fresh text, but "
         "does not change what the model itself learned.",
         ("pretraining", "hallucination", "retrieval"),
-        ("cutoff", "knowledge"),
+        ("cutoff", "knowledge", "tuning"),
     ),
     "hallucination": Term(
         "Hallucination",
@@ -273,7 +273,14 @@ TERMS: dict[str, Term] = {
         "How many times a fact appears in the pretraining text. Facts read often "
         "are recalled; facts read once or twice mostly are not.",
         ("pretraining", "hallucination"),
-        ("knowledge",),
+        ("knowledge", "cutoff"),
+    ),
+    "epoch": Term(
+        "Epoch",
+        "One pass of training over every example of a training set. Small models "
+        "need many epochs to learn a fact they read only a few times.",
+        ("exposure", "tuning"),
+        ("tuning", "knowledge"),
     ),
     "recall": Term(
         "Recall (of a fact)",
