@@ -115,3 +115,36 @@ def ensure_source(name: str, *, purpose: str) -> bool:
     bar.empty()
     st.success(f"{name} is ready.")
     return True
+
+
+@st.cache_resource(show_spinner="Loading SmolLM2 (once per server)…", max_entries=1)
+def shared_smollm():
+    """The one SmolLM2 every page shares, read-only: a second copy would cost
+    another few hundred MB of a hosted server's memory."""
+    from engine import probes, smollm
+
+    probes.prefer_one_thread()
+    return smollm.load()
+
+
+def smollm_or_none(*, purpose: str):
+    """SmolLM2 for this page, fetched and converted on demand with progress;
+    None (the reason already shown) when it cannot be had."""
+    from engine import smollm
+
+    if not smollm.is_converted():
+        if not ensure_source(smollm.NAME, purpose=purpose):
+            return None
+        bar = st.progress(0.0, text="Converting SmolLM2 once (about a minute on two cores)…")
+        try:
+            smollm.convert(progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
+        except smollm.SmolLMError as exc:
+            st.error(str(exc), icon=":material/error:")
+            return None
+        finally:
+            bar.empty()
+    try:
+        return shared_smollm()
+    except smollm.SmolLMError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return None

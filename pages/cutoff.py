@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from pages._ui import bounded_text_area, ensure_source, figure, glossary_links  # first: fixes first-visit navigation
+from pages._ui import bounded_text_area, figure, glossary_links, smollm_or_none  # first: fixes first-visit navigation
 
 from engine import world_results as wr  # noqa: E402
 from engine.textinput import html_escape, visible_text  # noqa: E402
@@ -469,12 +469,10 @@ def measured(model: str, style: str) -> float | None:
     return float(rows.iloc[0]["accuracy"]) if len(rows) else None
 
 
-@st.cache_resource(show_spinner="Loading SmolLM2 (once per server)…", max_entries=1)
-def cached_smollm():
-    from engine import probes, smollm
-
-    probes.prefer_one_thread()
-    return smollm.load()
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_real_answers(_lm, document: str, fact_id: str) -> dict:
+    """SmolLM2's town scores with and without the document (the shared copy; read only)."""
+    return wr.smollm_with_context(_lm, world, document, fact_id)
 
 
 st.subheader("The same with a real model")
@@ -488,67 +486,55 @@ if alone_acc is not None and doc_acc is not None:
     )
 st.markdown(
     "SmolLM2-135M-Instruct is a real model, pretrained by Hugging Face on trillions of tokens. It has never "
-    "heard of this made-up world. Give it the same sentence, with and without the document above, and watch "
-    "its next word; its weights get the same fingerprint test."
+    "heard of this made-up world. Give it the same sentence, with and without the document above, and see how it "
+    "shares its belief out over the world's towns; its weights get the same fingerprint test."
 )
 ask_real = st.toggle("Ask SmolLM2 too (loads a 135M-parameter model, about 30 seconds the first time)",
                      key="real", bind="query-params")
 if ask_real:
-    from engine import probes, smollm
+    from engine import smollm
 
-    ready = smollm.is_converted() or ensure_source(smollm.NAME, purpose="Asking the real SmolLM2")
-    smol = None
-    if not ready:
+    smol = smollm_or_none(purpose="Asking the real SmolLM2")
+    if smol is None and not smollm.is_converted():
         st.info("Without the SmolLM2 files this part cannot run; everything above works without them.",
                 icon=":material/cloud_off:")
-    else:
-        if not smollm.is_converted():
-            bar = st.progress(0.0, text="Converting SmolLM2 once (about a minute on two cores)…")
-            try:
-                smollm.convert(progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
-            except smollm.SmolLMError as exc:
-                st.error(str(exc), icon=":material/error:")
-            bar.empty()
-        if smollm.is_converted():
-            try:
-                smol = cached_smollm()
-            except smollm.SmolLMError as exc:
-                st.error(str(exc), icon=":material/error:")
     if smol is not None:
-        plain_doc = doc_text.replace("<|endoftext|>", " ").strip()
-        real_before = wr.weights_hash(smol)
-        real_alone = probes.next_token_distribution(smol, probe, top_k=TOP)
-        real_with = probes.next_token_distribution(smol, f"{plain_doc}\n\n{probe}" if plain_doc else probe, top_k=TOP)
-        real_after = wr.weights_hash(smol)
+        with st.spinner("SmolLM2 scores every town of the world, with and without the document…"):
+            real = cached_real_answers(smol, doc_text, event["fact_id"])
+        truth = event["answer"]
         r1, r2 = st.columns(2)
-        for col, title, dist, h in ((r1, "Question alone", real_alone, real_before),
-                                    (r2, "Document, then the question", real_with, real_after)):
+        for col, title, dist, h in ((r1, "Question alone", real["without"], real["hash_before"]),
+                                    (r2, "Document, then the question", real["with"], real["hash_after"])):
+            top_town, top_p = dist["top"]
             with col, st.container(border=True):
                 st.markdown(f"**{title}**")
-                st.metric("Next word", visible_text(dist.top[0].text).replace("·", " ").strip() or "(space)",
-                          f"{dist.top[0].prob:.0%} sure", delta_color="gray", delta_arrow="off")
-                st.caption(f"Weights' fingerprint (sha256): `{h[:16]}…`")
-        pieces = list(dict.fromkeys([t.text for t in real_alone.top] + [t.text for t in real_with.top]))
-        p_alone = {t.text: t.prob for t in real_alone.top}
-        p_with = {t.text: t.prob for t in real_with.top}
-        names = [label(visible_text(t)) + "  " for t in pieces]
+                st.metric("Likeliest town", top_town, f"{top_p:.0%} of the towns' probability",
+                          delta_color="gray", delta_arrow="off")
+                st.caption(f"{md(truth)} (the truth) ranks **{dist['rank_of_truth']}** of {len(dist['candidates'])}. "
+                           f"Weights' fingerprint (sha256): `{h[:16]}…`")
+        towns = list(dict.fromkeys([a for a, _ in real["without"]["candidates"][:TOP]]
+                                   + [a for a, _ in real["with"]["candidates"][:TOP]] + [truth]))
+        p_alone, p_with = dict(real["without"]["candidates"]), dict(real["with"]["candidates"])
+        names = [("✓ " if t == truth else "") + t + "  " for t in towns]
         fig = go.Figure([
-            go.Bar(name="question alone", y=names, x=[p_alone.get(t, 0) for t in pieces], orientation="h",
+            go.Bar(name="question alone", y=names, x=[p_alone[t] for t in towns], orientation="h",
                    marker_color=OTHER_COLOUR),
-            go.Bar(name="document + question", y=names, x=[p_with.get(t, 0) for t in pieces], orientation="h",
-                   marker_color="#4f7be8"),
+            go.Bar(name="document + question", y=names, x=[p_with[t] for t in towns], orientation="h",
+                   marker_color=TRUTH_COLOUR),
         ])
-        fig.update_layout(barmode="group", height=80 + 36 * len(pieces), margin=dict(l=10, r=10, t=30, b=40),
+        fig.update_layout(barmode="group", height=80 + 36 * len(towns), margin=dict(l=10, r=10, t=30, b=40),
                           yaxis=dict(autorange="reversed", type="category"),
-                          xaxis=dict(title="probability of the next token", tickformat=".0%"),
+                          xaxis=dict(title="share of the probability over the world's towns", tickformat=".0%"),
                           legend=dict(orientation="h", y=1.02, yanchor="bottom"))
-        figure(fig, alt=(f"SmolLM2 after {probe!r}: alone its likeliest next token is "
-                         f"{visible_text(real_alone.top[0].text)!r} at {real_alone.top[0].prob:.0%}; with the document "
-                         f"it is {visible_text(real_with.top[0].text)!r} at {real_with.top[0].prob:.0%}. The weights' "
-                         f"hash is {'the same' if real_before == real_after else 'different'} before and after."),
+        same = real["hash_before"] == real["hash_after"]
+        figure(fig, alt=(f"SmolLM2 completing {probe!r}, scored over the world's {len(p_alone)} towns: alone the "
+                         f"truth, {truth}, ranks {real['without']['rank_of_truth']} with "
+                         f"{p_alone[truth]:.0%}; with the document it ranks {real['with']['rank_of_truth']} with "
+                         f"{p_with[truth]:.0%}. The weights' hash is {'the same' if same else 'different'} "
+                         "before and after."),
                key="real-tool")
-        st.caption("Tokens are pieces of words (a space shows as ·): a town SmolLM2 never saw is spelled in "
-                   f"several pieces, so look for the first piece of {md(event['answer'])}.")
+        st.caption("SmolLM2 never saw this world, so every town is spelled in several word pieces; each town's "
+                   "score is the probability of all its pieces after the sentence, shared out over the towns.")
 else:
     st.caption("Switch the toggle on to load the model and ask it.")
 

@@ -12,7 +12,7 @@ import streamlit as st
 
 from engine import world_results as wr
 from engine.textinput import html_escape, visible_text
-from pages._ui import ensure_source, figure, glossary_links
+from pages._ui import figure, glossary_links, smollm_or_none
 
 ROOT = Path(__file__).resolve().parent.parent
 # A test or a facilitator can point the page at another world build (python -m engine build world --out DIR).
@@ -155,14 +155,6 @@ def fact_answers(model: str, fact_id: str, phrasing: str, build: str) -> dict:
 @st.cache_data(show_spinner=False, max_entries=256)
 def invented_answers(model: str, name: str, relation: str, build: str) -> dict:
     return wr.invented_person_answers(cached_world_model(model, build), cached_world(build), name, relation, TOP)
-
-
-@st.cache_resource(show_spinner="Loading SmolLM2 (once per server)…", max_entries=1)
-def cached_smollm():
-    from engine import probes, smollm
-
-    probes.prefer_one_thread()
-    return smollm.load()
 
 
 def or_stop(fn, *args):
@@ -508,24 +500,11 @@ if ask_smol:
     from engine import smollm
 
     town = clean_or_say(raw_town, what="a town")
-    ready = smollm.is_converted() or ensure_source(smollm.NAME, purpose="Asking the real SmolLM2")
-    if not ready:
+    smol = smollm_or_none(purpose="Asking the real SmolLM2") if town is not None else None
+    if smol is None and not smollm.is_converted():
         st.info("Without the SmolLM2 files this section cannot run; everything above works without them.",
                 icon=":material/cloud_off:")
-    elif town is not None:
-        smol = None
-        if not smollm.is_converted():
-            bar = st.progress(0.0, text="Converting SmolLM2 once (about a minute on two cores)…")
-            try:
-                smollm.convert(progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
-            except smollm.SmolLMError as exc:
-                st.error(str(exc), icon=":material/error:")
-            bar.empty()
-        if smollm.is_converted():
-            try:
-                smol = cached_smollm()
-            except smollm.SmolLMError as exc:
-                st.error(str(exc), icon=":material/error:")
+    else:
         if smol is not None:
             res = wr.smollm_invented_town(smol, town, prompt_key, TOP)
             tokens = res["top"]

@@ -12,7 +12,7 @@ import streamlit as st
 
 from engine import hub, nudge, probes, smollm
 from engine.textinput import clean_user_text, fix_surrogates, html_escape, visible_text
-from pages._ui import bounded_text_area, ensure_source, figure, glossary_links
+from pages._ui import bounded_text_area, figure, glossary_links, smollm_or_none
 
 # A test or a facilitator can point "our base model" at another saved model folder.
 STANDIN_ENV = "PRETRAINING_EXPLORER_NEXT_TOKEN_MODEL_DIR"
@@ -68,24 +68,16 @@ def load_model(name: str):
         from engine.models import load_artifact
 
         return load_artifact("base")
-    if name == SMOL:
-        return smollm.load()
     return hub.load(name)
 
 
 def model_or_stop(name: str):
     """Load a model, or explain plainly why it cannot be had and stop the page."""
-    if name == SMOL and not smollm.is_converted():
-        if not ensure_source(smollm.NAME, purpose="The real SmolLM2-135M-Instruct model"):
+    if name == SMOL:  # one copy for the whole server, shared with the other pages
+        lm = smollm_or_none(purpose="The real SmolLM2-135M-Instruct model")
+        if lm is None:
             st.stop()
-        bar = st.progress(0.0, text="Converting SmolLM2 once (about a minute on two cores)…")
-        try:
-            smollm.convert(progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
-        except smollm.SmolLMError as exc:
-            bar.empty()
-            st.error(str(exc), icon=":material/error:")
-            st.stop()
-        bar.empty()
+        return lm
     try:
         return load_model(name)
     except ImportError:

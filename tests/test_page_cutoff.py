@@ -199,10 +199,13 @@ def test_real_model_reads_the_document_and_keeps_its_weights(monkeypatch):
     at = make(real="true").run()
     assert_clean(at)
     assert not at.error
-    nexts = [m for m in at.metric if m.label == "Next word"]
-    assert len(nexts) == 2
-    prints = [c.value for c in at.caption if c.value.startswith("Weights' fingerprint")]
+    tops = [m for m in at.metric if m.label == "Likeliest town"]
+    assert len(tops) == 2
+    prints = [re.search(r"Weights' fingerprint \(sha256\): `([0-9a-f]+)", c.value) for c in at.caption]
+    prints = [m.group(1) for m in prints if m]
     assert len(prints) == 4 and prints[2] == prints[3]  # SmolLM2's own pair, equal
+    ranks = [int(re.search(r"ranks \*\*(\d+)\*\*", c.value).group(1)) for c in at.caption if "(the truth) ranks" in c.value]
+    assert len(ranks) == 2 and all(r >= 1 for r in ranks)
     assert any(c.startswith("Figure: SmolLM2") for c in (c.value for c in at.caption))
 
 
@@ -210,5 +213,5 @@ def test_real_model_is_opt_in(monkeypatch):
     monkeypatch.delenv(ENV, raising=False)
     at = make().run()
     assert_clean(at)
-    assert not [m for m in at.metric if m.label == "Next word"]
+    assert not [m for m in at.metric if m.label == "Likeliest town"]
     assert "Switch the toggle on" in all_text(at)
