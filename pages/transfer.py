@@ -177,8 +177,9 @@ def curves_figure(results: dict, task: str, metric: str, chosen: str, live_rows:
                            + METRICS[metric] + " %{y:.3f} ± %{customdata[1]:.3f} over %{customdata[2]} seeds"
                            "<extra></extra>"),
         ))
-        summary.append(f"{approach_label(key)} from {pts(points[0]['mean'])} at {points[0]['label']} to "
-                       f"{pts(points[-1]['mean'])} at {points[-1]['label']}")
+        summary.append(f"{approach_label(key)} {pts(points[0]['mean'])} at {points[0]['label']} per class" if len(points) == 1
+                       else f"{approach_label(key)} from {pts(points[0]['mean'])} at {points[0]['label']} to "
+                            f"{pts(points[-1]['mean'])} at {points[-1]['label']}")
     mine = [row for row in live_rows if row.get("task") == task and metric in row]
     if mine:  # one legend entry for every cross
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="your runs",
