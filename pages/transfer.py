@@ -352,7 +352,7 @@ def reading(results: dict, task: str, metric: str, per_class: int = 32) -> str:
         ours, theirs = our_tokens(results), smollm2_tokens(results)
         if ours and theirs:
             lines.append(
-                f"Our base read {ours / 1e6:.0f} million tokens; SmolLM2 read {theirs / 1e12:.0f} trillion, "
+                f"Our base read {ours / 1e6:.1f} million tokens; SmolLM2 read {theirs / 1e12:.0f} trillion, "
                 f"{scale.times_smaller(ours, theirs)} more. That is the difference between knowing which words "
                 "turn up in reviews and knowing what they mean.")
     if task == "topic" and best_real:
@@ -761,8 +761,8 @@ if results is not None:
 # ---------------------------------------------------------------- 3. scale
 st.header("3 · More pretraining, more transfer")
 st.markdown(
-    "Our base model was saved at several points of its pretraining, after reading 1, 2, 4 and 8 million tokens "
-    "and at the end. Each snapshot was tuned on the same labelled examples as the finished base. If pretraining "
+    "Our base model was saved at several points of its pretraining, each after reading more text, and at the end. "
+    "Each snapshot was tuned on the same labelled examples as the finished base. If pretraining "
     "is what makes transfer work, the gain over training from scratch should grow with the tokens read."
 )
 if results is not None:
