@@ -8,6 +8,8 @@ One world (engine.world, seed 0), one world-specific 2,048-token BPE, then:
   replay of earlier documents (so it does not forget), saved at each cutoff;
   these runs also read recap documents (engine.world.recap_documents).
 Every probe is scored (engine.knowledge) and the tables go to results.json.
+Then, for the committed build, the tuning experiment (engine.world_tuning)
+runs on the seed models and writes assets/world_tuning/.
 Everything is written to a temporary folder that then replaces --out, so a
 reader never sees half a build.
 
@@ -524,6 +526,12 @@ def main(argv=None) -> int:
     if args.quick and args.out is None:
         ap.error("--quick writes a tiny test build: give it --out (the committed assets/world stay as they are)")
     build(recipe, out, reuse=args.reuse)
+    if out == WORLD_DIR and not args.quick:
+        # the tuning experiment reads the committed world models, so it runs once they are written;
+        # reuse keeps its runs whose models' weights and settings did not change
+        from engine import world_tuning
+
+        world_tuning.build(seeds=recipe.seeds, reuse=True)
     return 0
 
 
