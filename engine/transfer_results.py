@@ -301,5 +301,5 @@ def markdown_report(results: dict, metric: str = "accuracy") -> str:
 if __name__ == "__main__":
     import sys
 
-    print(markdown_report(load_results(sys.argv[1] if len(sys.argv) > 1 else None),
+    print(markdown_report(load_results(sys.argv[1] or None if len(sys.argv) > 1 else None),
                           sys.argv[2] if len(sys.argv) > 2 else "accuracy"))
