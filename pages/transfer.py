@@ -768,9 +768,14 @@ st.markdown(
 if results is not None:
     ck_fig, ck_alt, ck_rows = checkpoint_figure(results, task_name, metric)
     if ck_fig is None:
-        st.info(f"The committed results have no base snapshots for {task_name}. "
-                f"`{transfer_results.REBUILD}` measures them once `python -m engine build base` has saved the "
-                "snapshots.", icon=":material/info:")
+        measured = sorted({r["task"] for r in results.get("checkpoints", [])})
+        if measured:
+            st.info(f"The committed build measured the snapshots on {' and '.join(measured)} only; choose "
+                    f"{'that task' if len(measured) == 1 else 'one of those'} above to see this chart.",
+                    icon=":material/info:")
+        else:
+            st.info(f"The committed results have no base snapshots. `{transfer_results.REBUILD}` measures them once "
+                    "`python -m engine build base` has saved the snapshots.", icon=":material/info:")
     else:
         figure(ck_fig, alt=ck_alt, key="checkpoints")
         st.markdown(scale_reading(ck_rows, task_name, results))
