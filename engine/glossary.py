@@ -75,7 +75,7 @@ TERMS: dict[str, Term] = {
         "a probability to every token in the vocabulary for what comes next. "
         "Generating text is just doing this again and again.",
         ("causal-language-modeling", "probability-distribution", "pretraining"),
-        ("next-token", "lab", "knowledge"),
+        ("next-token", "lab", "knowledge", "transfer"),
     ),
     "causal-language-modeling": Term(
         "Causal language modelling",
@@ -178,7 +178,7 @@ TERMS: dict[str, Term] = {
         "single objective, such as next-token prediction, over a huge body of "
         "text nobody labelled. It is done once and reused for many tasks.",
         ("base-model", "next-token-prediction", "transfer-learning", "tuning"),
-        ("", "lab", "next-token", "knowledge", "cutoff", "tuning"),
+        ("", "lab", "next-token", "knowledge", "cutoff", "tuning", "transfer"),
     ),
     "base-model": Term(
         "Base model",
@@ -186,7 +186,7 @@ TERMS: dict[str, Term] = {
         "yet an assistant: it does not know it is being asked a question or "
         "when to stop.",
         ("pretraining", "tuning"),
-        ("lab", "tuning"),
+        ("lab", "tuning", "transfer"),
     ),
     "parameters": Term(
         "Parameters",
@@ -194,7 +194,7 @@ TERMS: dict[str, Term] = {
         "Their count is the usual measure of a model's size, from thousands in "
         "this app's toy models to hundreds of billions.",
         ("gradient-step", "flops"),
-        ("lab", "cutoff"),
+        ("lab", "cutoff", "transfer"),
     ),
     "flops": Term(
         "FLOPs",
@@ -202,7 +202,7 @@ TERMS: dict[str, Term] = {
         "costs roughly six times the number of parameters times the number of "
         "training tokens.",
         ("parameters", "pretraining"),
-        ("lab",),
+        ("lab", "transfer"),
     ),
     # --- after pretraining ----------------------------------------------
     "tuning": Term(
@@ -304,7 +304,7 @@ TERMS: dict[str, Term] = {
         "replies to a question instead of continuing the text. It changes the "
         "model's manners and format far more than what it knows.",
         ("tuning", "base-model", "hallucination"),
-        ("tuning",),
+        ("tuning", "transfer"),
     ),
     "masked-language-modeling": Term(
         "Masked language modelling",
@@ -312,7 +312,7 @@ TERMS: dict[str, Term] = {
         "have the model guess them using words on both sides. Good for "
         "understanding text, not for writing it.",
         ("causal-language-modeling", "span-corruption", "pretraining"),
-        (),
+        ("transfer",),
     ),
     "span-corruption": Term(
         "Span corruption",
