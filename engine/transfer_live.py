@@ -8,9 +8,11 @@ build's 100, a smaller test subset, at most LIVE_MAX_PER_CLASS examples per clas
 numbers are noisier and a little lower than the committed ones.
 
 Bounded: every training loop checks a deadline derived from max_seconds and a
-threading.Event `stop`; a stopped approach is scored as it stands and says so
-(stopped_early), and approaches not started are left out. The shared base is only read:
-fine-tuning trains a deep copy. progress(fraction, message) is called as it goes.
+threading.Event `stop`; so do frozen features (between chunks of texts) and scoring
+(a stopped approach is scored on the test texts done so far and says so:
+stopped_early, n_test); a frozen probe cut short and approaches not started are
+left out. The shared base is only read: fine-tuning trains a deep copy.
+progress(fraction, message) is called as it goes.
 Not handled: the real bases (SmolLM2, MiniLM) live; their features take minutes.
 """
 from __future__ import annotations
@@ -29,6 +31,26 @@ LIVE_MAX_PER_CLASS = 64
 EVAL_RESERVE = 0.12  # share of max_seconds kept for scoring after each training loop
 
 Progress = Callable[[float, str], None]
+CHUNK = 16  # texts between two looks at the clock while computing features or scoring
+
+
+class _TimeUp(Exception):
+    """The deadline or the stop event came while computing features."""
+
+
+def _bounded(extract, stopped):
+    """extract(texts), a chunk at a time, giving up (TimeUp) once stopped() is true."""
+    import numpy as np
+
+    def run(texts):
+        parts = []
+        for i in range(0, len(texts), CHUNK):
+            if stopped():
+                raise _TimeUp
+            parts.append(np.asarray(extract(texts[i : i + CHUNK])))
+        return np.concatenate(parts) if parts else np.zeros((0, 0))
+
+    return run
 
 
 def live_budget() -> Budget:
@@ -96,7 +118,11 @@ def run_live(task: str, per_class: int, seed: int = 0, progress: Progress | None
         if approach == "bag-of-words":
             rows.append(row(approach, bag_of_words(train, evaluate_on), time.perf_counter() - a0))
         elif approach == "our base, frozen":
-            s = linear_probe(lambda t: features.decoder_features(lm, t), train, evaluate_on, method=approach)
+            try:
+                s = linear_probe(_bounded(lambda t: features.decoder_features(lm, t), stopped), train, evaluate_on,
+                                 method=approach)
+            except _TimeUp:
+                break
             rows.append(row(approach, s, time.perf_counter() - a0))
         else:
             # this loop's slice of the time left, after keeping a scoring reserve for each trained approach left
@@ -125,10 +151,15 @@ def run_live(task: str, per_class: int, seed: int = 0, progress: Progress | None
                                             deadline=deadline, on_step=on_step)
             report(start_frac + share * 0.9, f"{approach}: scoring {len(evaluate_on)} test examples")
             rows_in = transfer._encode(lm.tokenizer, [e.text for e in evaluate_on], budget.max_tokens)
-            predicted = transfer._predict(clf, rows_in, lm.tokenizer.eos_token_id or 0)
-            s = score(approach, len(train), gold, [labels[j] for j in predicted])
-            rows.append(row(approach, s, time.perf_counter() - a0, steps=info["steps"],
-                            stopped_early=info["stopped"]))
+            predicted: list[int] = []
+            for j in range(0, len(rows_in), CHUNK):
+                if predicted and stopped():  # at least one chunk is always scored
+                    break
+                predicted.extend(int(k) for k in transfer._predict(clf, rows_in[j : j + CHUNK],
+                                                                   lm.tokenizer.eos_token_id or 0))
+            s = score(approach, len(train), gold[: len(predicted)], [labels[k] for k in predicted])
+            rows.append(row(approach, s, time.perf_counter() - a0, steps=info["steps"], n_test=len(predicted),
+                            stopped_early=info["stopped"] or len(predicted) < len(rows_in)))
         done += share
     report(1.0, f"done in {time.perf_counter() - t0:.0f} s")
     return rows

@@ -253,3 +253,22 @@ def test_quick_build_on_the_data_pack(tmp_path, monkeypatch):
     assert transfer_results.curve(results, "spam", "bag-of-words")[0]["label"] == "8"
     assert transfer_results.cost_table(results)[0]["what"].startswith("Pretrain our base once")
     assert np.isfinite([r["accuracy"] for r in results["runs"]]).all()
+
+
+def test_run_live_bounds_frozen_features_not_only_training(tiny, monkeypatch):
+    """A busy machine makes features slow: the clock is checked between chunks of texts,
+    so a frozen probe that cannot finish in time is left out instead of overrunning."""
+    from engine import features, transfer_live
+
+    real = features.decoder_features
+
+    def slow(lm, texts):
+        time.sleep(0.5)
+        return real(lm, texts)
+
+    monkeypatch.setattr(features, "decoder_features", slow)
+    t0 = time.perf_counter()
+    rows = transfer_live.run_live("toy", 8, max_seconds=0.3, models={"base": tiny}, data=_toy_task(),
+                                  approaches=("our base, frozen",))
+    assert rows == []
+    assert time.perf_counter() - t0 < 2.5
