@@ -157,6 +157,14 @@ def _quiet_transformers():
             logging.enable_progress_bar()
 
 
+def portable_config(config) -> dict:
+    """A transformers config as a dict for a manifest, without the folder it was loaded
+    from (`_name_or_path` names a path of the machine that built it)."""
+    d = config.to_dict()
+    d.pop("_name_or_path", None)
+    return d
+
+
 def save_artifact(name: str, model, tokenizer, manifest: dict, *, root: Path = MODELS_DIR) -> Path:
     """Write root/<name>/ atomically: float16 weights, config, tokenizer, manifest.
 
@@ -185,7 +193,7 @@ def save_artifact(name: str, model, tokenizer, manifest: dict, *, root: Path = M
             tokenizer_sha256=sha256_file(tmp / TOKENIZER_FILE),
             files={p.name: sha256_file(p) for p in sorted(tmp.iterdir()) if p.name != MANIFEST_FILE},
         )
-        manifest.setdefault("config", model.config.to_dict())
+        manifest.setdefault("config", portable_config(model.config))
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1, default=str) + "\n")
         tmp.chmod(0o755)  # mkdtemp makes it private; an artifact is for everyone to read
         for path in tmp.iterdir():

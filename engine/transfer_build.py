@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.paths import ASSETS_DIR, REPO_ROOT, atomic_write_bytes, atomic_write_text, cache_dir
+from engine.models import portable_config
 from engine.transfer_results import RESULTS_DIR, SCHEMA
 
 ALL_PER_CLASS = (8, 16, 32, 64, 128, 256, None)  # None: the whole train split
@@ -368,7 +369,7 @@ class Builder:
             clf = keep["model"]
             state = {k: v.detach().to(torch.float16).contiguous() for k, v in clf.state_dict().items()}
             atomic_write_bytes(folder / f"{stem}.safetensors", st_save(state))
-            entry.update(file=f"{stem}.safetensors", kind="trained", config=clf.body.config.to_dict())
+            entry.update(file=f"{stem}.safetensors", kind="trained", config=portable_config(clf.body.config))
         self.tryit["approaches"].setdefault(task, {})[approach] = entry
 
     def adopt_tryit_files(self, folder: Path, tasks) -> None:
@@ -394,7 +395,7 @@ class Builder:
                     name = FROZEN_MODEL[approach]
                     entry.update(kind="frozen", model=name, model_sha256=self.fingerprint(name))
                 else:
-                    entry.update(kind="trained", config=self.model("base").model.config.to_dict())
+                    entry.update(kind="trained", config=portable_config(self.model("base").model.config))
                 self.tryit["approaches"].setdefault(task, {})[approach] = entry
 
     def write_tryit_manifest(self) -> None:
