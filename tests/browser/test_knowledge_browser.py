@@ -9,20 +9,13 @@ import pytest
 
 from app import available_pages
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_pages_render import RUN_TIMEOUT_MS, VIEWS, background_luminance, screenshot_whole_page, wait_for_app
+from tests.browser.test_pages_render import (RUN_TIMEOUT_MS, VIEWS, assert_clean_page, background_luminance,
+                                             overflow_px, screenshot_whole_page, wait_for_app)
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif("knowledge" not in [p.url_path for p in available_pages()], reason="no knowledge page"),
 ]
-
-
-def assert_clean_page(page, console_errors) -> None:
-    exceptions = page.locator('[data-testid="stException"]')
-    assert exceptions.count() == 0, exceptions.first.inner_text()
-    errors = page.locator('[data-testid="stAlertContentError"]')
-    assert errors.count() == 0, errors.first.inner_text()
-    assert not console_errors, console_errors
 
 
 @pytest.mark.parametrize("view", ["dark", "narrow"])
@@ -41,9 +34,7 @@ def test_knowledge_renders(browser, server_url, view):
         assert page.locator('[data-testid="stPlotlyChart"]').count() >= 4
         assert (background_luminance(page) > 0.5) == (view != "dark")
         if view == "narrow":
-            overflow = page.evaluate(
-                "() => document.querySelector('[data-testid=\"stMain\"]').scrollWidth - window.innerWidth"
-            )
+            overflow = overflow_px(page)
             assert overflow <= 1, f"main area is {overflow}px wider than a 390px screen"
     finally:
         context.close()

@@ -8,30 +8,13 @@ import pytest
 
 from app import available_pages
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_pages_render import RUN_TIMEOUT_MS, VIEWS, background_luminance, screenshot_whole_page, wait_for_app
+from tests.browser.test_pages_render import (RUN_TIMEOUT_MS, assert_clean_page, background_luminance,
+                                             open_page, overflow_px, screenshot_whole_page, wait_for_app)
 
 PAGES = {"cutoff": "Knowledge cutoff", "tuning": "Tuning cannot add facts"}
 REGISTERED = [p.url_path for p in available_pages()]
 
 pytestmark = pytest.mark.browser
-
-
-def open_page(browser, server_url, path: str, view: str):
-    context = browser.new_context(**VIEWS[view])
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{server_url}/{path}", timeout=RUN_TIMEOUT_MS)
-    wait_for_app(page)
-    return context, page, errors
-
-
-def assert_clean_page(page, console_errors) -> None:
-    exceptions = page.locator('[data-testid="stException"]')
-    assert exceptions.count() == 0, exceptions.first.inner_text()
-    errors = page.locator('[data-testid="stAlertContentError"]')
-    assert errors.count() == 0, errors.first.inner_text()
-    assert not console_errors, console_errors
 
 
 def main_text(page) -> str:
@@ -52,9 +35,7 @@ def test_renders(browser, server_url, url_path, view):
         assert page.locator('[data-testid="stPlotlyChart"]').count() >= 2
         assert (background_luminance(page) > 0.5) == (view != "dark")
         if view == "narrow":
-            overflow = page.evaluate(
-                "() => document.querySelector('[data-testid=\"stMain\"]').scrollWidth - window.innerWidth"
-            )
+            overflow = overflow_px(page)
             assert overflow <= 1, f"main area is {overflow}px wider than a 390px screen"
     finally:
         context.close()

@@ -40,6 +40,31 @@ def wait_for_app(page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
         chart.locator(".main-svg").first.wait_for(timeout=60_000)
 
 
+def open_page(browser, server_url: str, path: str, view: str):
+    """A fresh context in `view` at server_url/path, run to the end: (context, page, page_errors)."""
+    context = browser.new_context(**VIEWS[view])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{server_url}/{path}", timeout=RUN_TIMEOUT_MS)
+    wait_for_app(page)
+    return context, page, errors
+
+
+def assert_clean_page(page, page_errors) -> None:
+    """No Python exception, no error alert, no JavaScript error."""
+    exceptions = page.locator('[data-testid="stException"]')
+    assert exceptions.count() == 0, exceptions.first.inner_text()
+    alerts = page.locator('[data-testid="stAlertContentError"]')
+    assert alerts.count() == 0, alerts.first.inner_text()
+    assert not page_errors, page_errors
+
+
+def overflow_px(page) -> float:
+    """How far the main area is wider than the window (a phone must not scroll sideways)."""
+    return page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollWidth - window.innerWidth")
+
+
 def screenshot_whole_page(page, path) -> None:
     """Streamlit scrolls inside its own container, so a "full page" shot only
     shows the window: grow the window to the content's height first."""
@@ -84,9 +109,7 @@ def test_page_renders(browser, server_url, url_path, view):
         if url_path == "":
             assert page.get_by_role("heading", name=HOME_TITLE).is_visible()
         if view == "narrow":
-            overflow = page.evaluate(
-                "() => document.querySelector('[data-testid=\"stMain\"]').scrollWidth - window.innerWidth"
-            )
+            overflow = overflow_px(page)
             assert overflow <= 1, f"main area is {overflow}px wider than a 390px screen"
     finally:
         context.close()

@@ -6,27 +6,15 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_pages_render import VIEWS, background_luminance, screenshot_whole_page, wait_for_app
+from tests.browser.test_pages_render import (assert_clean_page, background_luminance,
+                                             overflow_px, screenshot_whole_page, wait_for_app)
+from tests.browser.test_pages_render import open_page as open_shared
 
 pytestmark = pytest.mark.browser
 
 
 def open_page(browser, server_url, view: str, query: str = ""):
-    context = browser.new_context(**VIEWS[view])
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{server_url}/transfer{query}", timeout=240_000)
-    wait_for_app(page)
-    return context, page, errors
-
-
-def assert_clean(page, errors) -> None:
-    exceptions = page.locator('[data-testid="stException"]')
-    assert exceptions.count() == 0, exceptions.first.inner_text()
-    alerts = page.locator('[data-testid="stAlertContentError"]')
-    assert alerts.count() == 0, alerts.first.inner_text()
-    assert not errors, errors
+    return open_shared(browser, server_url, f"transfer{query}", view)
 
 
 @pytest.mark.parametrize("view", ["dark", "narrow"])
@@ -35,14 +23,12 @@ def test_transfer_renders_clean(browser, server_url, view):
     try:
         ARTIFACTS.mkdir(exist_ok=True)
         screenshot_whole_page(page, ARTIFACTS / f"transfer-{view}.png")
-        assert_clean(page, errors)
+        assert_clean_page(page, errors)
         assert (background_luminance(page) > 0.5) == (view != "dark")
         assert page.get_by_role("heading", name="Transfer learning").is_visible()
         assert page.locator('[data-testid="stPlotlyChart"]').count() >= 2
         if view == "narrow":
-            overflow = page.evaluate(
-                "() => document.querySelector('[data-testid=\"stMain\"]').scrollWidth - window.innerWidth"
-            )
+            overflow = overflow_px(page)
             assert overflow <= 1, f"main area is {overflow}px wider than a 390px screen"
     finally:
         context.close()
@@ -60,7 +46,7 @@ def test_try_it_labels_a_typed_message(browser, server_url):
         shown = table.inner_text()
         assert "Bag-of-words → spam" in shown  # an obvious spam message, and every approach gives a label
         assert shown.count("→") >= 1 and shown.count("sure)") == shown.count("→")
-        assert_clean(page, errors)
+        assert_clean_page(page, errors)
         screenshot_whole_page(page, ARTIFACTS / "transfer-try-it.png")
     finally:
         context.close()
