@@ -7,7 +7,8 @@ read at most `max_tokens` tokens of each text (longer texts are truncated: a BBC
 is judged by its first ~128 tokens), and cache each vector per (model, settings, text hash)
 in memory, and on disk too once `enable_disk_cache()` is called (the transfer build does:
 cache_dir()/features/, one .npz per model weights' sha256 and settings, so a rebuild only
-computes texts it has not seen). Not handled: pooling other than mean and last-token, layers other than the last,
+computes texts it has not seen; processes sharing the folder merge their vectors under a
+lock, so the parallel build's workers add to one file). Not handled: pooling other than mean and last-token, layers other than the last,
 and models that are not transformers' PreTrainedModel.
 """
 from __future__ import annotations
@@ -24,7 +25,7 @@ BATCH_SIZE = 16
 _CACHE_LIMIT = 200_000  # vectors in memory; the memory cache is emptied when it grows past this
 _cache: dict[tuple, dict[str, np.ndarray]] = {}  # model key -> text hash -> vector
 _disk: dict = {"folder": None}  # set by enable_disk_cache
-_loaded_from_disk: set[tuple] = set()
+_loaded_from_disk: dict[tuple, int | None] = {}  # model key -> file mtime when last merged
 _fingerprints = weakref.WeakKeyDictionary()  # model -> sha256 of its weights
 stats = {"computed": 0, "from_cache": 0}  # vectors computed vs found, since import (the build reports them)
 
@@ -81,24 +82,44 @@ def _disk_path(model_key: tuple) -> Path | None:
     return folder / f"{name}.npz"
 
 
-def _load_disk(model_key: tuple) -> None:
-    if model_key in _loaded_from_disk:
-        return
-    _loaded_from_disk.add(model_key)
-    path = _disk_path(model_key)
-    if path is None or not path.is_file():
-        return
+def _read_disk(path: Path) -> dict[str, np.ndarray]:
+    """The vectors in one cache file ({} when missing or corrupt: a cache is only a cache)."""
     try:
         with np.load(path, allow_pickle=False) as z:
-            keys, x = z["keys"], z["x"]
-        store = _cache.setdefault(model_key, {})
-        for k, v in zip(keys.tolist(), x):
-            store.setdefault(k, v)
-    except Exception:  # a corrupt cache file is only a cache: recompute and overwrite it
+            return dict(zip(z["keys"].tolist(), z["x"]))
+    except FileNotFoundError:
+        return {}
+    except Exception:
         path.unlink(missing_ok=True)
+        return {}
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def _load_disk(model_key: tuple) -> None:
+    """Merge the file's vectors into memory when it changed since we last read it (another
+    process of a parallel build may have added some)."""
+    path = _disk_path(model_key)
+    if path is None:
+        return
+    stamp = _mtime(path)
+    if stamp is None or _loaded_from_disk.get(model_key) == stamp:
+        return
+    _loaded_from_disk[model_key] = stamp
+    store = _cache.setdefault(model_key, {})
+    for k, v in _read_disk(path).items():
+        store.setdefault(k, v)
 
 
 def _save_disk(model_key: tuple) -> None:
+    """Write memory's vectors merged with the file's, under a lock: processes that share the
+    folder add to it and never drop each other's vectors."""
+    import fcntl
     import io
 
     from engine.paths import atomic_write_bytes
@@ -107,19 +128,24 @@ def _save_disk(model_key: tuple) -> None:
     store = _cache.get(model_key)
     if path is None or not store:
         return
-    buf = io.BytesIO()
-    np.savez(buf, keys=np.array(list(store), dtype="<U64"), x=np.stack(list(store.values())).astype(np.float32))
-    atomic_write_bytes(path, buf.getvalue())
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for k, v in _read_disk(path).items():
+            store.setdefault(k, v)
+        buf = io.BytesIO()
+        np.savez(buf, keys=np.array(list(store), dtype="<U64"), x=np.stack(list(store.values())).astype(np.float32))
+        atomic_write_bytes(path, buf.getvalue())
+        _loaded_from_disk[model_key] = _mtime(path)
 
 
 def _cached(model_key: tuple, texts: Sequence[str], compute) -> np.ndarray:
     """Look each text up; compute the missing ones in one call; keep input order."""
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
-    if _disk["folder"] is not None:
-        _load_disk(model_key)
     store = _cache.setdefault(model_key, {})
     keys = [_text_key(t) for t in texts]
+    if _disk["folder"] is not None and any(k not in store for k in keys):
+        _load_disk(model_key)
     todo: dict[str, int] = {}  # each missing text once, first occurrence
     for i, k in enumerate(keys):
         if k not in store:
@@ -213,8 +239,11 @@ def decoder_features(lm, texts: Sequence[str], pooling: str = "mean", *, max_tok
     limit = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", None)
     max_tokens = min(max_tokens, limit) if limit else max_tokens
 
+    body = getattr(model, "base_model", model)  # the transformer without its LM head: same last
+    # hidden layer (final norm included), without computing logits over the whole vocabulary
+
     def embed(ids, mask):
-        hidden = model(input_ids=ids, attention_mask=mask, output_hidden_states=True).hidden_states[-1]
+        hidden = body(input_ids=ids, attention_mask=mask).last_hidden_state
         if pooling == "mean":
             return masked_mean(hidden, mask)
         last = mask.sum(1) - 1  # (B,)

@@ -19,8 +19,9 @@ sha256 included), so an interrupted or repeated build only computes what is new.
 --max-minutes stops starting trained runs past a wall-time bound; what was skipped is
 listed in the manifest, never silently dropped.
 
-Not handled: several workers (one process, one torch thread by default: the machine is
-shared), GPUs, tuning heads on the real bases.
+--workers N (the CLI's default: 2, one per core of this machine) spreads the rows over N
+processes of one torch thread each (run_parallel); the results are the same rows a
+one-process build computes. Not handled: GPUs, tuning heads on the real bases.
 """
 from __future__ import annotations
 
@@ -69,7 +70,7 @@ class BuildConfig:
     approaches: tuple[str, ...] = ("bag-of-words", "from scratch", "our base, frozen", "our base, fine-tuned",
                                    "SmolLM2, frozen", "MiniLM, frozen")
     per_class: tuple = ALL_PER_CLASS  # counts for bag-of-words and the frozen probes
-    trained_per_class: tuple = (8, 32, 128)  # counts for the two trained approaches (they cost ~100x more)
+    trained_per_class: tuple = ALL_PER_CLASS  # counts for the two trained approaches (each run ~10-20 CPU s)
     seeds: tuple[int, ...] = (0, 1, 2)
     checkpoints: tuple[str, ...] = CHECKPOINTS
     checkpoint_tasks: tuple[str, ...] = ("topic", "sentiment", "spam")
@@ -88,6 +89,7 @@ class BuildConfig:
     checkpoints_only: bool = False  # only the snapshot rows (to fill the row cache ahead of a build)
     cached_only: bool = False  # compose the results from rows earlier builds finished; skip (and list) the rest
     adopt_tryit: bool = False  # with cached_only: list the try-it files an interrupted build saved
+    workers: int = 1  # processes computing rows (the CLI's default: 2, this machine's cores)
     notes: list[str] = field(default_factory=list)
 
 
@@ -149,9 +151,13 @@ class RowCache:
     def put(self, key: str, row: dict) -> None:
         self.rows[key] = row
         if self.path:
+            import fcntl
+
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.path, "a", encoding="utf-8") as fh:
+            with open(self.path, "a", encoding="utf-8") as fh:  # workers append to one file: one line at a time
+                fcntl.flock(fh, fcntl.LOCK_EX)
                 fh.write(json.dumps({"key": key, "row": row}) + "\n")
+                fh.flush()
 
 
 def _param_count(model) -> int:
@@ -167,6 +173,7 @@ class Builder:
         self.transfer = transfer
         self.task_data = tasks or {}
         self.models = models or {}
+        self.supplied = set(self.models)  # models given by the caller (tests' stand-ins): workers get them too
         self.cache = row_cache or RowCache(None)
         self.tryit_dir = tryit_dir
         self.log = log
@@ -252,6 +259,17 @@ class Builder:
 
         return extract
 
+    def with_feature_time(self, row: dict) -> dict:
+        """A probe row whose features another call (or worker) computed gets the measured rate."""
+        a = row["approach"]
+        if a not in FROZEN_MODEL or row.get("feature_seconds_per_text") is not None or row.get("reused"):
+            return row
+        name = row.get("base", "base") if a == "our base, frozen" else FROZEN_MODEL[a]
+        rate = self.feature_rate.get((row["task"], name))
+        if rate is None:
+            return row
+        return dict(row, feature_seconds_per_text=rate, seconds=row["probe_seconds"] + rate * row["n_train"])
+
     def token_count(self, model_name: str, texts) -> int:
         m = self.model(model_name)
         tok = m[1] if isinstance(m, tuple) else m.tokenizer
@@ -263,6 +281,27 @@ class Builder:
         return _param_count(m[0] if isinstance(m, tuple) else m.model)
 
     # --- one row ---
+    def row_key(self, task: str, approach: str, per_class, seed: int, base: str = "base") -> str:
+        """Everything a row depends on, weights' sha256 included."""
+        uses_base = approach in ("our base, frozen", "our base, fine-tuned")
+        model_name = FROZEN_MODEL.get(approach)
+        return RowCache.key(task=task, approach=approach, per_class=per_class, seed=seed, test_size=self.c.test_size,
+                            max_tokens=self.c.max_tokens, steps=self.c.steps, lr=self.c.lr, batch=self.c.batch_size,
+                            base=self.fingerprint(base) if uses_base else (
+                                self.shape_id(base) if approach == "from scratch" else None),
+                            model=self.fingerprint(model_name) if model_name and model_name != "base" else None,
+                            train_ids=None, v=1)
+
+    def prewarm(self, task: str, model_name: str, samples) -> None:
+        """Compute (or find) the frozen features every row of (task, model) will read: the test
+        subset and each (per_class, seed) training sample, in one call (its rate is measured)."""
+        from engine.tasks import few_shot
+
+        texts = {e.text: None for e in self.test_subset(task)}
+        for per_class, seed in samples:
+            texts.update({e.text: None for e in few_shot(self.data(task).train, per_class, seed)})
+        self.extractor(task, model_name)(list(texts))
+
     def run(self, task: str, approach: str, per_class, seed: int, *, base: str = "base",
             save_tryit: bool = False) -> dict | None:
         """One row (None with cached_only when no earlier build finished it)."""
@@ -270,14 +309,8 @@ class Builder:
         from engine.tasks import few_shot
 
         data = self.data(task)
-        uses_base = approach in ("our base, frozen", "our base, fine-tuned")
         model_name = FROZEN_MODEL.get(approach)
-        key = RowCache.key(task=task, approach=approach, per_class=per_class, seed=seed, test_size=self.c.test_size,
-                           max_tokens=self.c.max_tokens, steps=self.c.steps, lr=self.c.lr, batch=self.c.batch_size,
-                           base=self.fingerprint(base) if uses_base else (
-                               self.shape_id(base) if approach == "from scratch" else None),
-                           model=self.fingerprint(model_name) if model_name and model_name != "base" else None,
-                           train_ids=None, v=1)
+        key = self.row_key(task, approach, per_class, seed, base)
         if not save_tryit:
             cached = self.cache.get(key)
             if cached is not None:
@@ -408,6 +441,108 @@ class Builder:
                         created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
         atomic_write_text(self.tryit_dir / "manifest.json", json.dumps(manifest, indent=1) + "\n")
 
+# --- several worker processes ------------------------------------------------------------------
+# Each worker is a spawned process with its own Builder (models loaded on first use, one torch
+# thread). The parent hands out jobs one at a time, in order, to whichever worker is free:
+# first the frozen features of each (task, model) (the slow real bases start at once), then the
+# trained runs, then the cheap probe and bag-of-words rows that read the features now on disk.
+# Rows go to the shared row cache (appends under a lock) and back to the parent, which
+# composes the results exactly as a one-process build does.
+
+_worker: dict = {}
+
+
+def _worker_init(config: BuildConfig, tasks, models, cache_path, tryit_dir, feature_folder, threads, deadline):
+    import torch
+
+    from engine import features
+
+    torch.set_num_threads(max(1, threads))
+    if feature_folder:
+        features.enable_disk_cache(Path(feature_folder))
+    _worker["builder"] = Builder(config, tasks=dict(tasks or {}), models=dict(models or {}),
+                                 row_cache=RowCache(Path(cache_path) if cache_path else None),
+                                 tryit_dir=Path(tryit_dir) if tryit_dir else None, log=lambda *a: None)
+    _worker["deadline"] = deadline
+
+
+def _worker_job(job):
+    """One job in a worker: ("features", task, model, samples) or (index, run arguments, save)."""
+    b: Builder = _worker["builder"]
+    if job[0] == "features":
+        _, task, model_name, samples = job
+        b.prewarm(task, model_name, samples)
+        return {"job": job, "rates": dict(b.feature_rate)}
+    index, (kind, task, a, k, seed, base), save = job
+    deadline = _worker["deadline"]
+    if a != "bag-of-words" and deadline is not None and time.time() > deadline:
+        return {"job": job, "index": index, "row": None, "why": "time bound"}
+    b.tryit["approaches"] = {}
+    row = b.run(task, a, k, seed, base=base, save_tryit=save)
+    return {"job": job, "index": index, "row": row, "tryit": b.tryit["approaches"], "rates": dict(b.feature_rate)}
+
+
+def run_parallel(b: Builder, jobs: list[tuple], saves: list[bool], *, workers: int, progress: bool) -> dict[int, dict | str]:
+    """Rows for `jobs` computed by `workers` processes: {job index: row, or why it is missing}.
+    Rows an earlier build finished come from the row cache here, without a worker."""
+    import multiprocessing
+
+    from tqdm import tqdm
+
+    from engine import features
+
+    c = b.c
+    out: dict[int, dict | str] = {}
+    todo: list[tuple] = []
+    for i, (job, save) in enumerate(zip(jobs, saves)):
+        kind, task, a, k, seed, base = job
+        cached = None if save else b.cache.get(b.row_key(task, a, k, seed, base))
+        if cached is not None:
+            out[i] = cached
+        else:
+            todo.append((i, job, save))
+    if not todo:
+        return out
+    # features first: every (task, frozen model) some missing row reads, biggest models first
+    samples: dict[tuple[str, str], set] = {}
+    for _, (kind, task, a, k, seed, base), _ in todo:
+        if a in FROZEN_MODEL:
+            name = base if a == "our base, frozen" else FROZEN_MODEL[a]
+            samples.setdefault((task, name), set()).add((k, seed))
+    size = {"smollm2": 0, "minilm": 1}
+    feature_jobs = [("features", t, m, sorted(v, key=str)) for (t, m), v in
+                    sorted(samples.items(), key=lambda kv: (size.get(kv[0][1], 2), c.tasks.index(kv[0][0])))]
+    trained = [j for j in todo if j[1][2] in TRAINED]
+    rest = [j for j in todo if j[1][2] not in TRAINED]
+    queue = feature_jobs + trained + rest
+    deadline = time.time() + c.max_minutes * 60 - (time.perf_counter() - b.t_start) if c.max_minutes else None
+    supplied_models = {k: v for k, v in b.models.items() if k in b.supplied}
+    folder = features._disk["folder"]
+    for task in c.tasks:
+        b.data(task)  # read once here; the workers get the examples, not the data pack's location
+    init = (c, b.task_data, supplied_models or None,
+            str(b.cache.path) if b.cache.path else None, str(b.tryit_dir) if b.tryit_dir else None,
+            str(folder) if folder else None, _threads(), deadline)
+    ctx = multiprocessing.get_context("spawn")  # fork after torch has threads can hang
+    bar = tqdm(total=len(queue), desc=f"build transfer ({workers} workers)", unit="job", disable=not progress,
+               file=sys.stderr)
+    with ctx.Pool(workers, initializer=_worker_init, initargs=init) as pool:
+        for result in pool.imap_unordered(_worker_job, queue, chunksize=1):
+            for key, rate in result.get("rates", {}).items():
+                b.feature_rate.setdefault(tuple(key), rate)
+            job = result["job"]
+            if job[0] == "features":
+                bar.set_postfix_str(f"features {job[1]} | {job[2]}")
+            else:
+                kind, task, a, k, seed, base = job[1]
+                bar.set_postfix_str(f"{task} | {a} | {_label(k)} | seed {seed}" + (f" | {base}" if kind == "ckpt" else ""))
+                out[result["index"]] = result["row"] if result["row"] is not None else result["why"]
+                for t, entries in (result.get("tryit") or {}).items():
+                    b.tryit["approaches"].setdefault(t, {}).update(entries)
+            bar.update()
+    bar.close()
+    return out
+
 
 def _available_approaches(approaches, log) -> tuple[list[str], list[str]]:
     from engine import datapack, smollm
@@ -495,18 +630,28 @@ def build(config: BuildConfig, *, tasks: dict | None = None, models: dict | None
         add_runs(lambda a: a in TRAINED, lambda a: [k for k in c.trained_per_class if k != TRYIT_PER_CLASS])
         add_runs(lambda a: a == "SmolLM2, frozen", lambda a: [k for k in c.per_class if k is None])
 
+    saves = [c.tryit and kind == "run" and k == TRYIT_PER_CLASS and seed == TRYIT_SEED
+             for kind, task, a, k, seed, base in jobs]
+    parallel = c.workers > 1 and not c.cached_only
+    pre = run_parallel(b, jobs, saves, workers=c.workers, progress=progress) if parallel else {}
     runs, ck_rows = [], []
-    bar = tqdm(jobs, desc="build transfer", unit="run", disable=not progress, file=sys.stderr)
-    for kind, task, a, k, seed, base in bar:
+    bar = tqdm(jobs, desc="build transfer", unit="run", disable=not progress or parallel, file=sys.stderr)
+    for i, (kind, task, a, k, seed, base) in enumerate(bar):
         bar.set_postfix_str(f"{task} | {a} | {_label(k)} | seed {seed}" + (f" | {base}" if kind == "ckpt" else ""))
-        if a != "bag-of-words" and b.out_of_time():
-            b.skipped.append(f"{kind} {task} {a} {_label(k)} seed {seed} {base}")
-            continue
-        save = (c.tryit and kind == "run" and k == TRYIT_PER_CLASS and seed == TRYIT_SEED)
-        row = b.run(task, a, k, seed, base=base, save_tryit=save and not c.cached_only)
-        if row is None:
-            b.skipped.append(f"{kind} {task} {a} {_label(k)} seed {seed} {base} (not computed)")
-            continue
+        if parallel:
+            row = pre.get(i, "not run")
+            if isinstance(row, str):
+                b.skipped.append(f"{kind} {task} {a} {_label(k)} seed {seed} {base} ({row})")
+                continue
+        else:
+            if a != "bag-of-words" and b.out_of_time():
+                b.skipped.append(f"{kind} {task} {a} {_label(k)} seed {seed} {base}")
+                continue
+            row = b.run(task, a, k, seed, base=base, save_tryit=saves[i] and not c.cached_only)
+            if row is None:
+                b.skipped.append(f"{kind} {task} {a} {_label(k)} seed {seed} {base} (not computed)")
+                continue
+        row = b.with_feature_time(row)
         if kind == "run":
             runs.append(row)
         else:
@@ -634,7 +779,7 @@ def manifest(b: Builder, c: BuildConfig, notes: list[str], checkpoints: list[str
         except Exception:
             pass
     return {"created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "commit": _git_commit(),
-            "machine": _machine(), "torch_threads": _threads(), "build_seconds": time.perf_counter() - b.t_start,
+            "machine": _machine(), "torch_threads": _threads(), "workers": c.workers, "build_seconds": time.perf_counter() - b.t_start,
             "rows_reused_from_cache": b.cache.reused,
             "row_seconds_total": None,
             "features": dict(features.stats), "data_pack": data_pack,
@@ -664,7 +809,8 @@ def parse(argv) -> argparse.Namespace:
     p.add_argument("--checkpoints-only", action="store_true",
                    help="only the snapshot rows, into the row cache (a later build reuses them)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1: the machine is shared)")
-    p.add_argument("--workers", type=int, default=1, help="only 1 is supported (one process)")
+    p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+                   help="processes computing rows, one torch thread each (default: 2, or 1 on a one-core machine)")
     p.add_argument("--fresh", action="store_true", help="ignore rows cached by earlier builds")
     p.add_argument("--no-tryit", action="store_true", help="do not write the try-it classifiers")
     p.add_argument("--tryit-dir", help="where the try-it classifiers go (default: tryit/ beside --out)")
@@ -714,6 +860,7 @@ def config_from_args(a: argparse.Namespace) -> BuildConfig:
     c.checkpoints_only = a.checkpoints_only
     c.cached_only = a.cached_only
     c.adopt_tryit = a.adopt_tryit
+    c.workers = a.workers
     if a.cached_only:
         c.tryit = False
     c.out = a.out
@@ -728,8 +875,8 @@ def main(argv: list[str] | None = None) -> int:
         print("--quick writes a tiny results file for tests; give it --out PATH (the committed results stay)",
               file=sys.stderr)
         return 2
-    if args.workers != 1:
-        print("--workers: only 1 is supported (one process on a shared machine)", file=sys.stderr)
+    if args.workers < 1:
+        print("--workers: at least 1", file=sys.stderr)
         return 2
     torch.set_num_threads(max(1, args.threads))
     from engine import features

@@ -85,6 +85,54 @@ def test_decoder_features_are_deterministic_shaped_and_padding_proof(tiny):
         features.decoder_features(tiny, texts, pooling="max")
 
 
+def test_decoder_features_skip_the_lm_head_but_not_the_last_layer(tiny):
+    """The body alone gives the same vectors as the whole LM's last hidden state."""
+    text = "The cat sat on the mat."
+    features.clear_cache()
+    x = features.decoder_features(tiny, [text])
+    ids = torch.tensor([tiny.tokenizer(text)["input_ids"]])
+    with torch.inference_mode():
+        hidden = tiny.model(input_ids=ids, output_hidden_states=True).hidden_states[-1]
+    np.testing.assert_allclose(x[0], hidden[0].mean(0).numpy(), atol=1e-5)
+
+
+def _features_in_another_process(folder, model_path, text):
+    from engine import features as f
+    from tests import tiny_lm as t
+
+    f.enable_disk_cache(folder)
+    f.decoder_features(t.load(model_path), [text])
+
+
+def test_feature_cache_folder_is_shared_by_processes(tmp_path):
+    """Two processes adding to one cache file never drop each other's vectors."""
+    import multiprocessing
+
+    from tests import tiny_lm
+
+    torch.manual_seed(0)
+    model_path = tiny_lm.build(tmp_path / "lm", steps=2)
+    lm = tiny_lm.load(model_path)
+    features.clear_cache()
+    folder = features.enable_disk_cache(tmp_path / "features")
+    try:
+        features.decoder_features(lm, ["first text"])
+        child = multiprocessing.get_context("spawn").Process(
+            target=_features_in_another_process, args=(folder, model_path, "the other process's text"))
+        child.start()
+        child.join(120)
+        assert child.exitcode == 0
+        before = features.stats["computed"]
+        features.decoder_features(lm, ["third text", "the other process's text"])
+        assert features.stats["computed"] == before + 1  # the child's vector came from the shared file
+        features.clear_cache()
+        features.decoder_features(lm, ["first text", "third text", "the other process's text"])
+        assert features.stats["computed"] == before + 1  # all three on disk
+    finally:
+        features.disable_disk_cache()
+        features.clear_cache()
+
+
 def test_bfloat16_models_give_float32_features(tiny):
     import copy
 

@@ -47,22 +47,62 @@ def built(tiny, tmp_path_factory):
     snapshot.manifest = {"tokens_seen": 1000}
     before = weights_fingerprint(tiny.model)
     out = tmp_path_factory.mktemp("transfer_out")
-    config = transfer_build.BuildConfig(
-        tasks=("toy",), approaches=("bag-of-words", "from scratch", "our base, frozen", "our base, fine-tuned"),
-        per_class=(4, 32, None), trained_per_class=(32,), seeds=(0, 1), checkpoints=("base-1k", "base"),
-        checkpoint_tasks=("toy",), checkpoint_per_class=32, checkpoint_seeds=(0, 1), steps=25, batch_size=8,
-        lr=1e-2, test_size=30, tryit=True, quick=True)
-    results = transfer_build.build(config, tasks={"toy": _toy_task()}, models={"base": tiny, "base-1k": snapshot},
+    results = transfer_build.build(TOY_CONFIG, tasks={"toy": _toy_task()}, models={"base": tiny, "base-1k": snapshot},
                                    row_cache=transfer_build.RowCache(None), tryit_dir=out / "tryit", progress=False,
                                    log=lambda *a: None)
     path = out / "results.json"
     path.write_text(json.dumps(results, default=transfer_build._json_default))
     assert weights_fingerprint(tiny.model) == before  # the shared base was never trained
-    return path, out / "tryit"
+    return path, out / "tryit", snapshot
+
+
+TOY_CONFIG = transfer_build.BuildConfig(
+    tasks=("toy",), approaches=("bag-of-words", "from scratch", "our base, frozen", "our base, fine-tuned"),
+    per_class=(4, 32, None), trained_per_class=(32,), seeds=(0, 1), checkpoints=("base-1k", "base"),
+    checkpoint_tasks=("toy",), checkpoint_per_class=32, checkpoint_seeds=(0, 1), steps=25, batch_size=8,
+    lr=1e-2, test_size=30, tryit=True, quick=True)
+
+
+def _row_id(r):
+    return r["task"], r["approach"], r["label"], r["seed"], r.get("base")
+
+
+def test_two_workers_compute_the_rows_one_process_does(built, tiny, tmp_path):
+    """The same rows from spawned workers (features, trained runs and probes spread over two
+    processes), all appended to one row cache; a second build reuses them without a worker."""
+    from dataclasses import replace
+
+    one = json.loads(built[0].read_text())
+    cache_path = tmp_path / "rows.jsonl"
+    models = {"base": tiny, "base-1k": built[2]}
+    kw = dict(tasks={"toy": _toy_task()}, models=models, tryit_dir=tmp_path / "tryit", progress=False,
+              log=lambda *a: None)
+    two = transfer_build.build(replace(TOY_CONFIG, workers=2), row_cache=transfer_build.RowCache(cache_path), **kw)
+    for part in ("runs", "checkpoints"):
+        a = {_row_id(r): r for r in one[part]}
+        b = {_row_id(r): r for r in two[part]}
+        assert a.keys() == b.keys(), part
+        for k in a:
+            assert a[k]["n_train"] == b[k]["n_train"] and a[k]["n_test"] == b[k]["n_test"]
+            if k[1] in transfer_build.TRAINED:  # BLAS sums in another order in another process: a
+                assert abs(a[k]["accuracy"] - b[k]["accuracy"]) <= 0.1, k  # borderline text may flip
+            else:
+                assert a[k]["accuracy"] == pytest.approx(b[k]["accuracy"]), k
+    assert not two["manifest"]["skipped"]
+    lines = [json.loads(line) for line in cache_path.read_text().splitlines()]
+    assert len({e["key"] for e in lines}) == len(lines) == len(two["runs"]) + 4  # + the snapshot's rows (2 approaches × 2 seeds)
+    assert {a: e["file"] for a, e in two["tryit"]["approaches"]["toy"].items()} == \
+           {a: e["file"] for a, e in one["tryit"]["approaches"]["toy"].items()}
+    assert all((tmp_path / "tryit" / e["file"]).is_file() for e in two["tryit"]["approaches"]["toy"].values())
+
+    again = transfer_build.build(replace(TOY_CONFIG, workers=2, tryit=False),
+                                 row_cache=transfer_build.RowCache(cache_path), **kw)
+    assert again["manifest"]["rows_reused_from_cache"] == len(lines)
+    assert {_row_id(r): r["accuracy"] for r in again["runs"]} == {_row_id(r): r["accuracy"] for r in two["runs"]}
 
 
 def test_build_writes_results_the_reader_understands(built):
-    path, _ = built
+    path = built[0]
     results = transfer_results.load_results(path)
     for approach in ("bag-of-words", "our base, frozen"):
         points = transfer_results.curve(results, "toy", approach)
@@ -138,7 +178,7 @@ def test_approaches_are_described_and_grouped():
 
 
 def test_tryit_classifies_with_every_saved_approach(built, tiny):
-    _, folder = built
+    folder = built[1]
     preds = tryit.classify("toy", "the striker scored a late goal", models={"base": tiny}, folder=folder)
     assert [p.approach for p in preds] == ["bag-of-words", "from scratch", "our base, frozen", "our base, fine-tuned"]
     for p in preds:
@@ -154,7 +194,7 @@ def test_tryit_classifies_with_every_saved_approach(built, tiny):
 @pytest.mark.parametrize("text", ["<script>alert('x')</script> shares fell", "<|endoftext|>" * 50,
                                   "goal " * 20_000, "é ✓ \u200d 🙂 \ud800 bank"])
 def test_tryit_handles_odd_and_huge_text(built, tiny, text):
-    _, folder = built
+    folder = built[1]
     preds = tryit.classify("toy", text, models={"base": tiny}, folder=folder)
     assert len(preds) == 4
     for p in preds:
@@ -168,7 +208,7 @@ def test_tryit_handles_odd_and_huge_text(built, tiny, text):
 
 
 def test_tryit_refuses_empty_text_and_names_the_build_when_missing(built, tiny, tmp_path):
-    _, folder = built
+    folder = built[1]
     for empty in ("", "   \n\t", None):
         with pytest.raises(ValueError, match="empty"):
             tryit.classify("toy", empty, models={"base": tiny}, folder=folder)
@@ -177,7 +217,7 @@ def test_tryit_refuses_empty_text_and_names_the_build_when_missing(built, tiny, 
 
 
 def test_tryit_head_refuses_a_changed_base(built, tiny):
-    _, folder = built
+    folder = built[1]
     other = copy.copy(tiny)
     other.model = copy.deepcopy(tiny.model)
     with torch.no_grad():
