@@ -524,6 +524,7 @@ def run_parallel(b: Builder, jobs: list[tuple], saves: list[bool], *, workers: i
             str(b.cache.path) if b.cache.path else None, str(b.tryit_dir) if b.tryit_dir else None,
             str(folder) if folder else None, _threads(), deadline)
     ctx = multiprocessing.get_context("spawn")  # fork after torch has threads can hang
+    tryit: dict[int, dict] = {}
     bar = tqdm(total=len(queue), desc=f"build transfer ({workers} workers)", unit="job", disable=not progress,
                file=sys.stderr)
     with ctx.Pool(workers, initializer=_worker_init, initargs=init) as pool:
@@ -537,10 +538,15 @@ def run_parallel(b: Builder, jobs: list[tuple], saves: list[bool], *, workers: i
                 kind, task, a, k, seed, base = job[1]
                 bar.set_postfix_str(f"{task} | {a} | {_label(k)} | seed {seed}" + (f" | {base}" if kind == "ckpt" else ""))
                 out[result["index"]] = result["row"] if result["row"] is not None else result["why"]
-                for t, entries in (result.get("tryit") or {}).items():
-                    b.tryit["approaches"].setdefault(t, {}).update(entries)
+                if result.get("tryit"):
+                    tryit[result["index"]] = result["tryit"]
             bar.update()
+        pool.close()
+        pool.join()
     bar.close()
+    for index in sorted(tryit):  # the one-process build's order, whatever order workers finished in
+        for t, entries in tryit[index].items():
+            b.tryit["approaches"].setdefault(t, {}).update(entries)
     return out
 
 

@@ -810,7 +810,8 @@ if results is not None:
         st.markdown(
             f"- Built with `{r.get('command', transfer_results.REBUILD)}` on {m.get('machine', 'this machine')}, "
             f"{m.get('created', 'date unknown')}, in {m.get('build_seconds', 0) / 60:.0f} minutes "
-            f"({m.get('torch_threads', 1)} torch thread).\n"
+            f"({m.get('workers', 1)} worker process{'es' if m.get('workers', 1) > 1 else ''}, "
+            f"{m.get('torch_threads', 1)} torch thread each).\n"
             f"- Seeds: {', '.join(str(s) for s in r.get('seeds', []))}. Labels per class: "
             f"{', '.join(r.get('per_class', []))} (trained approaches: {', '.join(r.get('trained_per_class', []))}).\n"
             f"- Trained approaches: {budget_words(r.get('trained_budget', {}))}.\n"
