@@ -720,13 +720,18 @@ def costs(b: Builder, runs: list[dict], checkpoints: list[str]) -> dict:
                               "machine": "the 2-core development machine, 1 torch thread, shared"}
     notes = {"from scratch": "{steps} AdamW steps of {batch} examples (32 per class); FLOPs ≈ 6 × parameters × tokens read",
              "our base, fine-tuned": "the same budget on a copy of our base",
-             "our base, frozen": "features of the 32-per-class examples (forward only, 2 × parameters × tokens) + logistic regression",
+             "our base, frozen": "features of the 32-per-class examples (forward only, 2 × parameters × tokens; "
+                                 "seconds at the rate measured when they were computed) + logistic regression",
              "bag-of-words": "TF-IDF + logistic regression; FLOPs not counted (no network)"}
     for task in {r["task"] for r in runs}:
         for a, note in notes.items():
             rows = [r for r in runs if r["task"] == task and r["approach"] == a and r["per_class"] == TRYIT_PER_CLASS]
             if rows:
-                cpu = [r["cpu_seconds"] for r in rows if r.get("cpu_seconds") is not None]
+                # a probe's cost: its training examples' features at the rate measured when they were
+                # computed (its own cpu_seconds miss them when another job computed them first) + the fit
+                cpu = [r["seconds"] if a in FROZEN_MODEL else r["cpu_seconds"] for r in rows
+                       if (r.get("feature_seconds_per_text") is not None if a in FROZEN_MODEL
+                           else r.get("cpu_seconds") is not None)]
                 out["per_task"].append({"task": task, "approach": a,
                                         "seconds": float(np.mean([r["seconds"] for r in rows])),
                                         "cpu_seconds": float(np.mean(cpu)) if len(cpu) == len(rows) else None,
@@ -817,7 +822,9 @@ def parse(argv) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1: the machine is shared)")
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
                    help="processes computing rows, one torch thread each (default: 2, or 1 on a one-core machine)")
-    p.add_argument("--fresh", action="store_true", help="ignore rows cached by earlier builds")
+    p.add_argument("--fresh", action="store_true",
+                   help="compute everything again, as on a new machine: rows and features cached by earlier "
+                        "builds are not read (nor added to)")
     p.add_argument("--no-tryit", action="store_true", help="do not write the try-it classifiers")
     p.add_argument("--tryit-dir", help="where the try-it classifiers go (default: tryit/ beside --out)")
     p.add_argument("--cached-only", action="store_true",
@@ -888,11 +895,24 @@ def main(argv: list[str] | None = None) -> int:
     from engine import features
 
     config = config_from_args(args)
-    features.enable_disk_cache()
     out = Path(args.out) if args.out else RESULTS_DIR / "results.json"
-    cache = RowCache(cache_dir() / "transfer" / "rows.jsonl" if config.use_row_cache else None)
     tryit_dir = (Path(args.tryit_dir) if args.tryit_dir else out.parent / "tryit") if config.tryit else None
-    results = build(config, row_cache=cache, tryit_dir=tryit_dir)
+    scratch = None
+    if config.use_row_cache:
+        features.enable_disk_cache()
+        cache = RowCache(cache_dir() / "transfer" / "rows.jsonl")
+    else:  # cold: rows and features in a folder of their own (the workers share it), removed after
+        import shutil
+        import tempfile
+
+        scratch = Path(tempfile.mkdtemp(prefix="transfer-fresh-", dir=cache_dir()))
+        features.enable_disk_cache(scratch / "features")
+        cache = RowCache(scratch / "rows.jsonl")
+    try:
+        results = build(config, row_cache=cache, tryit_dir=tryit_dir)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     atomic_write_text(out, json.dumps(results, indent=1, default=_json_default) + "\n")
     m = results["manifest"]
     print(f"wrote {out}: {len(results['runs'])} rows, {len(results['checkpoints'])} checkpoint rows, "

@@ -288,7 +288,9 @@ def test_quick_build_on_the_data_pack(tmp_path, monkeypatch):
     out = tmp_path / "results.json"
     assert transfer_build.main(["--quick", "--out", str(out), "--tasks", "spam", "--seeds", "1",
                                 "--per-class", "8", "--trained-per-class", "8", "--checkpoints",
-                                "--test-size", "30"]) == 0
+                                "--test-size", "30", "--fresh"]) == 0
+    cache = tmp_path / "cache"
+    assert not list(cache.glob("transfer-fresh-*")) and not (cache / "transfer" / "rows.jsonl").exists()  # cold, tidy
     results = transfer_results.load_results(out)
     assert transfer_results.curve(results, "spam", "bag-of-words")[0]["label"] == "8"
     assert transfer_results.cost_table(results)[0]["what"].startswith("Pretrain our base once")
