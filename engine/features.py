@@ -128,6 +128,7 @@ def _save_disk(model_key: tuple) -> None:
     store = _cache.get(model_key)
     if path is None or not store:
         return
+    path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(path.name + ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         for k, v in _read_disk(path).items():

@@ -897,7 +897,7 @@ def main(argv: list[str] | None = None) -> int:
     config = config_from_args(args)
     out = Path(args.out) if args.out else RESULTS_DIR / "results.json"
     tryit_dir = (Path(args.tryit_dir) if args.tryit_dir else out.parent / "tryit") if config.tryit else None
-    scratch = None
+    scratch, disk_before = None, features._disk["folder"]
     if config.use_row_cache:
         features.enable_disk_cache()
         cache = RowCache(cache_dir() / "transfer" / "rows.jsonl")
@@ -911,6 +911,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         results = build(config, row_cache=cache, tryit_dir=tryit_dir)
     finally:
+        features._disk["folder"] = disk_before  # the caller's feature cache, as it was
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
     atomic_write_text(out, json.dumps(results, indent=1, default=_json_default) + "\n")
