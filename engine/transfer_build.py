@@ -475,7 +475,7 @@ def _worker_job(job):
         return {"job": job, "rates": dict(b.feature_rate)}
     index, (kind, task, a, k, seed, base), save = job
     deadline = _worker["deadline"]
-    if a != "bag-of-words" and deadline is not None and time.time() > deadline:
+    if a in TRAINED and deadline is not None and time.time() > deadline:  # the features are done by now
         return {"job": job, "index": index, "row": None, "why": "time bound"}
     b.tryit["approaches"] = {}
     row = b.run(task, a, k, seed, base=base, save_tryit=save)
@@ -816,7 +816,8 @@ def parse(argv) -> argparse.Namespace:
     p.add_argument("--checkpoint-tasks", nargs="*")
     p.add_argument("--steps", type=int, help="optimiser steps of the trained approaches (default 100)")
     p.add_argument("--test-size", type=int, help="test examples scored per task (default 500)")
-    p.add_argument("--max-minutes", type=float, help="start no run (but bag-of-words) after this many minutes")
+    p.add_argument("--max-minutes", type=float,
+                   help="after this many minutes start no trained run (with --workers 1: no run but bag-of-words)")
     p.add_argument("--checkpoints-only", action="store_true",
                    help="only the snapshot rows, into the row cache (a later build reuses them)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1: the machine is shared)")

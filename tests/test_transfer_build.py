@@ -314,3 +314,18 @@ def test_run_live_bounds_frozen_features_not_only_training(tiny, monkeypatch):
                                   approaches=("our base, frozen",))
     assert rows == []
     assert time.perf_counter() - t0 < 2.5
+
+
+def test_time_bound_with_workers_skips_trained_runs_and_lists_them(built, tiny, tmp_path):
+    """Past --max-minutes no trained run starts; the cheap rows still come, and nothing is
+    dropped silently: every skipped row is named in the manifest."""
+    from dataclasses import replace
+
+    results = transfer_build.build(replace(TOY_CONFIG, workers=2, tryit=False, max_minutes=1e-9),
+                                   tasks={"toy": _toy_task()}, models={"base": tiny, "base-1k": built[2]},
+                                   row_cache=transfer_build.RowCache(None), progress=False, log=lambda *a: None)
+    approaches = {r["approach"] for r in results["runs"]}
+    assert approaches == {"bag-of-words", "our base, frozen"}
+    skipped = results["manifest"]["skipped"]
+    assert len(skipped) == 2 * 2 + 2  # 2 trained approaches x 2 seeds, and the snapshot's 2 fine-tunes
+    assert all("time bound" in s and ("from scratch" in s or "fine-tuned" in s) for s in skipped)
