@@ -9,7 +9,7 @@ import pytest
 
 from app import available_pages
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_pages_render import (RUN_TIMEOUT_MS, VIEWS, assert_clean_page, background_luminance,
+from tests.browser.test_pages_render import (RUN_TIMEOUT_MS, assert_clean_page, background_luminance, open_page,
                                              overflow_px, screenshot_whole_page, wait_for_app)
 
 pytestmark = [
@@ -20,13 +20,8 @@ pytestmark = [
 
 @pytest.mark.parametrize("view", ["dark", "narrow"])
 def test_knowledge_renders(browser, server_url, view):
-    context = browser.new_context(**VIEWS[view])
-    page = context.new_page()
-    console_errors: list[str] = []
-    page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    context, page, console_errors = open_page(browser, server_url, "knowledge", view)
     try:
-        page.goto(f"{server_url}/knowledge", timeout=RUN_TIMEOUT_MS)
-        wait_for_app(page)
         ARTIFACTS.mkdir(exist_ok=True)
         screenshot_whole_page(page, ARTIFACTS / f"knowledge-{view}.png")
         assert_clean_page(page, console_errors)
@@ -45,13 +40,9 @@ def test_deep_link_person_and_typing_a_made_up_name(browser, server_url):
 
     world = wr.load_world()
     held = world.people[world.people["held_out"]].iloc[0]["name"]
-    context = browser.new_context(**VIEWS["light"])
-    page = context.new_page()
-    console_errors: list[str] = []
-    page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    context, page, console_errors = open_page(browser, server_url, f"knowledge?person={held.replace(' ', '%20')}",
+                                              "light")
     try:
-        page.goto(f"{server_url}/knowledge?person={held.replace(' ', '%20')}", timeout=RUN_TIMEOUT_MS)
-        wait_for_app(page)
         main = page.locator('[data-testid="stMain"]').inner_text()
         assert f"{held} was born in the town of" in main and "never read a word about" in main
 

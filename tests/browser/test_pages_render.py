@@ -88,21 +88,11 @@ def background_luminance(page) -> float:
 
 @pytest.mark.parametrize("url_path,view", CASES, ids=[f"{u or 'home'}-{v}" for u, v in CASES])
 def test_page_renders(browser, server_url, url_path, view):
-    context = browser.new_context(**VIEWS[view])
-    page = context.new_page()
-    console_errors: list[str] = []
-    page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    context, page, console_errors = open_page(browser, server_url, url_path, view)
     try:
-        page.goto(f"{server_url}/{url_path}", timeout=RUN_TIMEOUT_MS)
-        wait_for_app(page)
         ARTIFACTS.mkdir(exist_ok=True)
         screenshot_whole_page(page, ARTIFACTS / f"{url_path or 'home'}-{view}.png")
-
-        exceptions = page.locator('[data-testid="stException"]')
-        assert exceptions.count() == 0, exceptions.first.inner_text()
-        errors = page.locator('[data-testid="stAlertContentError"]')
-        assert errors.count() == 0, errors.first.inner_text()
-        assert not console_errors, console_errors
+        assert_clean_page(page, console_errors)
 
         light = background_luminance(page) > 0.5
         assert light == (view != "dark"), f"{view} view painted with the wrong theme"
