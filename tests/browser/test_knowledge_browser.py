@@ -9,8 +9,8 @@ import pytest
 
 from app import available_pages
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_pages_render import (RUN_TIMEOUT_MS, assert_clean_page, background_luminance, open_page,
-                                             overflow_px, screenshot_whole_page, wait_for_app)
+from tests.browser.test_pages_render import (RUN_TIMEOUT_MS, assert_clean_page, assert_renders_well, open_page,
+                                             screenshot_whole_page, wait_for_app)
 
 pytestmark = [
     pytest.mark.browser,
@@ -22,15 +22,8 @@ pytestmark = [
 def test_knowledge_renders(browser, server_url, view):
     context, page, console_errors = open_page(browser, server_url, "knowledge", view)
     try:
-        ARTIFACTS.mkdir(exist_ok=True)
-        screenshot_whole_page(page, ARTIFACTS / f"knowledge-{view}.png")
-        assert_clean_page(page, console_errors)
-        assert page.get_by_role("heading", name="Recall and hallucination").is_visible()
-        assert page.locator('[data-testid="stPlotlyChart"]').count() >= 4
-        assert (background_luminance(page) > 0.5) == (view != "dark")
-        if view == "narrow":
-            overflow = overflow_px(page)
-            assert overflow <= 1, f"main area is {overflow}px wider than a 390px screen"
+        assert_renders_well(page, console_errors, view, f"knowledge-{view}", heading="Recall and hallucination",
+                            min_charts=4)
     finally:
         context.close()
 

@@ -8,8 +8,8 @@ import pytest
 
 from app import available_pages
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_pages_render import (RUN_TIMEOUT_MS, assert_clean_page, background_luminance,
-                                             open_page, overflow_px, screenshot_whole_page, wait_for_app)
+from tests.browser.test_pages_render import (RUN_TIMEOUT_MS, assert_clean_page, assert_renders_well,
+                                             open_page, screenshot_whole_page, wait_for_app)
 
 PAGES = {"cutoff": "Knowledge cutoff", "tuning": "Tuning cannot add facts"}
 REGISTERED = [p.url_path for p in available_pages()]
@@ -28,15 +28,7 @@ def test_renders(browser, server_url, url_path, view):
         pytest.skip(f"no {url_path} page")
     context, page, errors = open_page(browser, server_url, url_path, view)
     try:
-        ARTIFACTS.mkdir(exist_ok=True)
-        screenshot_whole_page(page, ARTIFACTS / f"{url_path}-{view}.png")
-        assert_clean_page(page, errors)
-        assert page.get_by_role("heading", name=PAGES[url_path]).first.is_visible()
-        assert page.locator('[data-testid="stPlotlyChart"]').count() >= 2
-        assert (background_luminance(page) > 0.5) == (view != "dark")
-        if view == "narrow":
-            overflow = overflow_px(page)
-            assert overflow <= 1, f"main area is {overflow}px wider than a 390px screen"
+        assert_renders_well(page, errors, view, f"{url_path}-{view}", heading=PAGES[url_path], min_charts=2)
     finally:
         context.close()
 

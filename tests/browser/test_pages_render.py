@@ -86,21 +86,28 @@ def background_luminance(page) -> float:
     return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
 
 
+def assert_renders_well(page, page_errors, view: str, shot: str, *, heading: str | None = None,
+                        min_charts: int = 0) -> None:
+    """What every page passes in every view: a screenshot for the artifacts, a clean page, the
+    view's theme, its heading and charts, and on a phone nothing wider than the screen."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    screenshot_whole_page(page, ARTIFACTS / f"{shot}.png")
+    assert_clean_page(page, page_errors)
+    assert (background_luminance(page) > 0.5) == (view != "dark"), f"{view} view painted with the wrong theme"
+    if heading:
+        assert page.get_by_role("heading", name=heading).first.is_visible()
+    assert page.locator('[data-testid="stPlotlyChart"]').count() >= min_charts
+    if view == "narrow":
+        overflow = overflow_px(page)
+        assert overflow <= 1, f"main area is {overflow}px wider than a 390px screen"
+
+
 @pytest.mark.parametrize("url_path,view", CASES, ids=[f"{u or 'home'}-{v}" for u, v in CASES])
 def test_page_renders(browser, server_url, url_path, view):
     context, page, console_errors = open_page(browser, server_url, url_path, view)
     try:
-        ARTIFACTS.mkdir(exist_ok=True)
-        screenshot_whole_page(page, ARTIFACTS / f"{url_path or 'home'}-{view}.png")
-        assert_clean_page(page, console_errors)
-
-        light = background_luminance(page) > 0.5
-        assert light == (view != "dark"), f"{view} view painted with the wrong theme"
-        if url_path == "":
-            assert page.get_by_role("heading", name=HOME_TITLE).is_visible()
-        if view == "narrow":
-            overflow = overflow_px(page)
-            assert overflow <= 1, f"main area is {overflow}px wider than a 390px screen"
+        assert_renders_well(page, console_errors, view, f"{url_path or 'home'}-{view}",
+                            heading=HOME_TITLE if url_path == "" else None)
     finally:
         context.close()
 

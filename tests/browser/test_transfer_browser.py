@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_pages_render import (assert_clean_page, background_luminance,
-                                             overflow_px, screenshot_whole_page, wait_for_app)
+from tests.browser.test_pages_render import (assert_clean_page, assert_renders_well, screenshot_whole_page,
+                                             wait_for_app)
 from tests.browser.test_pages_render import open_page as open_shared
 
 pytestmark = pytest.mark.browser
@@ -21,15 +21,7 @@ def open_page(browser, server_url, view: str, query: str = ""):
 def test_transfer_renders_clean(browser, server_url, view):
     context, page, errors = open_page(browser, server_url, view, "?task=sentiment&per_class=64")
     try:
-        ARTIFACTS.mkdir(exist_ok=True)
-        screenshot_whole_page(page, ARTIFACTS / f"transfer-{view}.png")
-        assert_clean_page(page, errors)
-        assert (background_luminance(page) > 0.5) == (view != "dark")
-        assert page.get_by_role("heading", name="Transfer learning").is_visible()
-        assert page.locator('[data-testid="stPlotlyChart"]').count() >= 2
-        if view == "narrow":
-            overflow = overflow_px(page)
-            assert overflow <= 1, f"main area is {overflow}px wider than a 390px screen"
+        assert_renders_well(page, errors, view, f"transfer-{view}", heading="Transfer learning", min_charts=2)
     finally:
         context.close()
 
