@@ -1,4 +1,4 @@
-"""Small widgets every page shares: bounded text boxes bound to the URL,
+"""Small widgets every page shares: bounded text boxes and choices bound to the URL,
 glossary links, figures with alt text, and data-pack fetches with progress.
 
 Pages stay thin by calling these; anything heavier belongs in engine/.
@@ -68,6 +68,23 @@ def bounded_text_area(
     for notice in notices:
         st.info(notice, icon=":material/content_cut:")
     return text
+
+
+def url_choice(widget, label: str, options: dict, *, key: str, default=None, **kwargs):
+    """A radio, selectbox or select slider whose short key (not its long label) lives in the URL
+    query, so a facilitator's link opens the same choice. default: the first option when not
+    given (or not an option); it is left out of the URL. Keys need not be strings: the URL holds
+    str(key)."""
+    default = default if default in options else next(iter(options))
+    by_text = {str(k): k for k in options}
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = by_text.get(st.query_params.get(key), default)
+    choice = widget(label, list(options), format_func=lambda k: options[k], key=key, **kwargs)
+    if choice == default:
+        st.query_params.pop(key, None)
+    else:
+        st.query_params[key] = str(choice)
+    return choice
 
 
 def glossary_links(*slugs: str) -> None:

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from pages._ui import bounded_text_area, figure, glossary_links, smollm_or_none  # first: fixes first-visit navigation
+from pages._ui import bounded_text_area, figure, glossary_links, smollm_or_none, url_choice  # first: fixes first-visit navigation
 
 from engine import world_results as wr  # noqa: E402
 from engine.textinput import html_escape, visible_text  # noqa: E402
@@ -74,19 +74,6 @@ def reading_until(cutoff: str, root: str, key: str) -> tuple[dict, dict]:
 def distribution(model: str, fact_id: str, top: int, root: str, key: str) -> dict:
     lm = cached_model(model, root, key)
     return wr.answer_distribution(lm, wr.load_world(Path(root)), fact_id, top)
-
-
-def url_choice(widget, label_text: str, options: dict[str, str], *, key: str, default: str, **kwargs) -> str:
-    """A radio or selectbox whose short key (not its long label) lives in the URL query."""
-    if st.session_state.get(key) not in options:
-        wanted = st.query_params.get(key)
-        st.session_state[key] = wanted if wanted in options else default
-    choice = widget(label_text, list(options), format_func=options.get, key=key, **kwargs)
-    if choice == default:
-        st.query_params.pop(key, None)
-    else:
-        st.query_params[key] = choice
-    return choice
 
 
 def stop_with(exc: Exception) -> None:

@@ -12,7 +12,7 @@ import streamlit as st
 
 from engine import world_results as wr
 from engine.textinput import html_escape, visible_text
-from pages._ui import figure, glossary_links, smollm_or_none
+from pages._ui import figure, glossary_links, smollm_or_none, url_choice
 
 ROOT = Path(__file__).resolve().parent.parent
 # A test or a facilitator can point the page at another world build (python -m engine build world --out DIR).
@@ -60,21 +60,6 @@ def label(text: str, *, token: bool = False) -> str:
 
 def exposure_label(n: int) -> str:
     return "never read" if n == 0 else f"read {n}×"
-
-
-def url_choice(widget, label_: str, options: dict[str, str], *, key: str, default: str | None = None,
-               **kwargs) -> str:
-    """A radio or selectbox whose short key (not its long label) lives in the URL query."""
-    default = default if default in options else next(iter(options))
-    if st.session_state.get(key) not in options:
-        wanted = st.query_params.get(key)
-        st.session_state[key] = wanted if wanted in options else default
-    choice = widget(label_, list(options), format_func=options.get, key=key, **kwargs)
-    if choice == default:
-        st.query_params.pop(key, None)
-    else:
-        st.query_params[key] = choice
-    return choice
 
 
 def clean_or_say(raw: str, *, what: str) -> str | None:

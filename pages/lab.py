@@ -12,7 +12,7 @@ import streamlit as st
 
 from engine import lab, scale
 from engine.textinput import html_escape
-from pages._ui import bounded_text_area, ensure_source, figure, glossary_links
+from pages._ui import bounded_text_area, ensure_source, figure, glossary_links, url_choice
 
 # Tests (and a facilitator on a slow machine) can swap the model recipe, e.g. "tiny".
 PRESET_ENV = "PRETRAINING_EXPLORER_LAB_PRESET"
@@ -35,19 +35,6 @@ def inert_html(text: str) -> str:
         for c in text
     )
     return html_escape(shown)
-
-
-def url_choice(widget, label: str, options: dict[str, str], *, key: str, **kwargs) -> str:
-    """A radio or selectbox whose short key (not its long label) lives in the URL query."""
-    if st.session_state.get(key) not in options:
-        wanted = st.query_params.get(key)
-        st.session_state[key] = wanted if wanted in options else next(iter(options))
-    choice = widget(label, list(options), format_func=options.get, key=key, **kwargs)
-    if choice == next(iter(options)):
-        st.query_params.pop(key, None)
-    else:
-        st.query_params[key] = choice
-    return choice
 
 
 @st.cache_data(show_spinner="Reading the corpus…", max_entries=4)

@@ -15,7 +15,7 @@ import streamlit as st
 
 from engine import datapack, scale, transfer_live, transfer_results, tryit
 from engine.tasks import TASKS, few_shot, load_task
-from pages._ui import bounded_text_area, ensure_source, figure, glossary_links
+from pages._ui import bounded_text_area, ensure_source, figure, glossary_links, url_choice
 
 TASK_NAMES = ("spam", "sentiment", "topic")
 TASK_TITLES = {"spam": "Spam (SMS)", "sentiment": "Sentiment (film reviews)", "topic": "Topic (BBC News)"}
@@ -60,19 +60,6 @@ CAVEATS = """
   parameters and trillions of tokens for real base models. Whatever it gains over training from scratch,
   it gains from very little; how far the real bases go beyond it is the scale lesson.
 """
-
-
-def url_choice(widget, label: str, options: dict[str, str], *, key: str, default: str, **kwargs) -> str:
-    """A radio or select slider whose short value (not its label) lives in the URL query."""
-    if st.session_state.get(key) not in options:
-        wanted = st.query_params.get(key)
-        st.session_state[key] = wanted if wanted in options else default
-    choice = widget(label, list(options), format_func=options.get, key=key, **kwargs)
-    if choice == default:
-        st.query_params.pop(key, None)
-    else:
-        st.query_params[key] = choice
-    return choice
 
 
 def follow_task() -> None:

@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages._ui import figure, glossary_links  # first: fixes first-visit navigation
+from pages._ui import figure, glossary_links, url_choice  # first: fixes first-visit navigation
 
 from engine import world_results as wr  # noqa: E402
 from engine import world_tuning as wt  # noqa: E402
@@ -74,20 +74,6 @@ def example_question(world, held_out: bool) -> str:
     people = world.people[world.people["held_out"] == held_out]
     person = people.sort_values(["bucket", "person_id"], ascending=[False, True]).iloc[0]
     return f"Where was {person['name']} born?"
-
-
-def url_choice(widget, label_text: str, options: dict, *, key: str, default, **kwargs):
-    """A radio or select slider whose short value (not its long label) lives in the URL query."""
-    keys = {str(k): k for k in options}
-    if st.session_state.get(key) not in options:
-        wanted = st.query_params.get(key)
-        st.session_state[key] = keys.get(wanted, default)
-    choice = widget(label_text, list(options), format_func=lambda k: options[k], key=key, **kwargs)
-    if choice == default:
-        st.query_params.pop(key, None)
-    else:
-        st.query_params[key] = str(choice)
-    return choice
 
 
 # ---------------------------------------------------------------- the lesson

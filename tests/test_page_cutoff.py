@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from apptest_helpers import all_text, assert_clean
+from apptest_helpers import all_text, assert_clean, markdown_body, page_with_query
 
 from engine import world_results as wr
 
@@ -34,14 +34,7 @@ def variants():
 
 
 def make(**query) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=180)
-    for k, v in query.items():
-        at.query_params[k] = v
-    return at
-
-
-def markdown_body(at: AppTest) -> str:
-    return "\n".join(str(m.value) for m in at.markdown)
+    return page_with_query(PAGE, timeout=180, **query)
 
 
 def test_renders_with_committed_artifacts(monkeypatch):

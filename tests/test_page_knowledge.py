@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from apptest_helpers import all_text, assert_clean
+from apptest_helpers import all_text, assert_clean, markdown_body
 
 from engine import world_results as wr
 
@@ -35,10 +35,6 @@ def page(monkeypatch):
         return AppTest.from_file(PAGE, default_timeout=300)
 
     return make
-
-
-def markdown_body(at: AppTest) -> str:
-    return "\n".join(str(m.value) for m in at.markdown)
 
 
 def test_renders_with_committed_artifacts(page):
