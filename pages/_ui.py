@@ -87,6 +87,16 @@ def url_choice(widget, label: str, options: dict, *, key: str, default=None, **k
     return choice
 
 
+def next_pages(**blurbs: str) -> None:
+    """A "Next:" line linking the pages that exist in this checkout (url path -> "[Title](path): why")."""
+    from pathlib import Path
+
+    pages_dir = Path(__file__).resolve().parent
+    links = [text for path, text in blurbs.items() if (pages_dir / f"{path}.py").is_file()]
+    if links:
+        st.markdown("Next: " + "; ".join(links) + ".")
+
+
 def glossary_links(*slugs: str) -> None:
     """One line of links to the glossary entries a page uses."""
     from engine.glossary import TERMS  # plain data, no heavy imports

@@ -12,12 +12,12 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from pages._ui import bounded_text_area, figure, glossary_links, smollm_or_none, url_choice  # first: fixes first-visit navigation
+# first: fixes first-visit navigation
+from pages._ui import bounded_text_area, figure, glossary_links, next_pages, smollm_or_none, url_choice
 
 from engine import world_results as wr  # noqa: E402
 from engine.textinput import html_escape, visible_text  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 # A test or a facilitator can point the page at another built world (python -m engine build world -- --out DIR).
 WORLD_DIR_ENV = "PRETRAINING_EXPLORER_WORLD_DIR"
 WORLD_DIR = Path(os.environ.get(WORLD_DIR_ENV) or wr.WORLD_DIR)
@@ -537,12 +537,8 @@ st.markdown(
   document just as readily (write a wrong town into the document above and ask SmolLM2).
 """
 )
-links = []
-if (ROOT / "pages" / "knowledge.py").is_file():
-    links.append("[Recall and hallucination](knowledge): how often a model must read a fact to recall it, and what "
-                 "it says about people it never read")
-if (ROOT / "pages" / "tuning.py").is_file():
-    links.append("[Tuning cannot add facts](tuning): why a short round of training after pretraining changes how a "
-                 "model answers, not what it knows")
-if links:
-    st.markdown("Next: " + "; ".join(links) + ".")
+next_pages(
+    knowledge="[Recall and hallucination](knowledge): how often a model must read a fact to recall it, and what "
+              "it says about people it never read",
+    tuning="[Tuning cannot add facts](tuning): why a short round of training after pretraining changes how a "
+           "model answers, not what it knows")

@@ -12,9 +12,8 @@ import streamlit as st
 
 from engine import world_results as wr
 from engine.textinput import html_escape, visible_text
-from pages._ui import figure, glossary_links, smollm_or_none, url_choice
+from pages._ui import figure, glossary_links, next_pages, smollm_or_none, url_choice
 
-ROOT = Path(__file__).resolve().parent.parent
 # A test or a facilitator can point the page at another world build (python -m engine build world --out DIR).
 WORLD_DIR_ENV = "PRETRAINING_EXPLORER_WORLD_DIR"
 WORLD_ROOT = os.environ.get(WORLD_DIR_ENV) or str(wr.WORLD_DIR)
@@ -523,12 +522,8 @@ Facts that happened after the text was collected are missing for a different rea
 of tuning can change how a model answers but cannot put in facts it never read.
 """
 )
-links = []
-if (ROOT / "pages" / "cutoff.py").is_file():
-    links.append("[Knowledge cutoff](cutoff): each model knows events up to the date its text ends, and answers "
-                 "questions about later ones with the latest thing it read")
-if (ROOT / "pages" / "tuning.py").is_file():
-    links.append("[Tuning cannot add facts](tuning): question-answer training teaches the format, and facts it "
-                 "never read stay out of reach")
-if links:
-    st.markdown("Next: " + "; ".join(links) + ".")
+next_pages(
+    cutoff="[Knowledge cutoff](cutoff): each model knows events up to the date its text ends, and answers "
+           "questions about later ones with the latest thing it read",
+    tuning="[Tuning cannot add facts](tuning): question-answer training teaches the format, and facts it "
+           "never read stay out of reach")
