@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine import lab  # noqa: E402
+from engine.lab import live as lab  # noqa: E402
 
 
 def main() -> None:

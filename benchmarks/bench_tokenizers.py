@@ -14,7 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine import bpe, encodings  # noqa: E402
+from engine.tokens import bpe  # noqa: E402
+from engine.tokens import encodings
 
 MIXED = (
     "The quick brown fox jumps over the lazy dog in 2025, 1234567 times. "

@@ -3,7 +3,7 @@ the committed results' manifest.
 
     python benchmarks/bench_transfer_live.py [--per-class 8 32] [--tasks topic sentiment spam] [--threads 1]
 
-The live run must finish within 60 s (engine.transfer_live bounds it: a loop that would pass
+The live run must finish within 60 s (engine.transfer.live bounds it: a loop that would pass
 the bound stops and says so, so "stopped early" in the output means the machine was too slow
 for the full recipe). The first task's time includes loading our base (about a second).
 """
@@ -28,7 +28,8 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
-    from engine import transfer_live, transfer_results
+    from engine.transfer import live as transfer_live
+    from engine.transfer import results as transfer_results
     from engine.tasks import load_task
 
     for task in args.tasks:

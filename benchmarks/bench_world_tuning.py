@@ -32,8 +32,8 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(1)
-    from engine import world_results
-    from engine import world_tuning as wt
+    from engine.world import results as world_results
+    from engine.world import tuning as wt
     from engine.nudge import session_copy
 
     world = timed("load world", world_results.load_world)

@@ -16,8 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def main() -> None:
-    from engine.world_build import WORLD_DIR
-    from engine.world_results import read_manifest, world_model_names
+    from engine.world.build import WORLD_DIR
+    from engine.world.results import read_manifest, world_model_names
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", type=Path, default=WORLD_DIR)

@@ -30,11 +30,11 @@ def main() -> None:
     import torch
 
     from engine import ourtokenizer
-    from engine.knowledge import recall_by_exposure, score_world
+    from engine.world.knowledge import recall_by_exposure, score_world
     from engine.models import new_model, param_count
     from engine.presets import get_preset
     from engine.train import TrainConfig, train
-    from engine.world import generate_world, world_corpus
+    from engine.world.generate import generate_world, world_corpus
 
     torch.set_num_threads(args.threads)
     t0 = time.perf_counter()

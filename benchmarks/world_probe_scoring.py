@@ -26,8 +26,8 @@ def best_of(fn, repeats: int) -> float:
 def main() -> None:
     import torch
 
-    from engine import world_results as R
-    from engine.knowledge import score_world
+    from engine.world import results as R
+    from engine.world.knowledge import score_world
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default="seed-0")

@@ -26,8 +26,8 @@ def pm(mean, sd) -> str:
 def main() -> None:
     import pandas as pd
 
-    from engine.world_build import WORLD_DIR
-    from engine.world_results import load_results
+    from engine.world.build import WORLD_DIR
+    from engine.world.results import load_results
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", type=Path, default=WORLD_DIR)

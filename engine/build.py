@@ -5,7 +5,7 @@ base: the base model (preset "base") -> assets/models/base/, training the
 tokenizer first if it is missing or was built from other data, plus snapshots
 of the same run at increasing tokens (assets/models/base-1m ... base-8m).
 transfer, world: the transfer-learning results and the generated-world models,
-each built by its own module (engine/transfer_build.py, engine/world_build.py). The build
+each built by its own module (engine/transfer/build.py, engine/world/build.py). The build
 checkpoints under cache_dir()/runs/base/, so running it again after an
 interruption continues where it stopped (--fresh starts over).
 """
@@ -20,7 +20,7 @@ from engine.paths import ASSETS_DIR, atomic_write_text, cache_dir
 
 TARGETS = ("tokenizer", "base", "transfer", "world")
 # Targets built by their own module: module.main(argv) -> int parses the rest of the command line.
-DELEGATED = {"transfer": "engine.transfer_build", "world": "engine.world_build"}
+DELEGATED = {"transfer": "engine.transfer.build", "world": "engine.world.build"}
 SAMPLE_PROMPTS = ("ROMEO:\n", "And God said", "The government said", "dog (n.):")
 # The base run also keeps its weights as it passes these token counts: the
 # transfer lesson measures how much tuning gains from more pretraining.

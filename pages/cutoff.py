@@ -15,7 +15,7 @@ from plotly.subplots import make_subplots
 # first: fixes first-visit navigation
 from pages._ui import bounded_text_area, figure, glossary_links, next_pages, smollm_or_none, url_choice
 
-from engine import world_results as wr  # noqa: E402
+from engine.world import results as wr  # noqa: E402
 from engine.textinput import html_escape, visible_text  # noqa: E402
 
 # A test or a facilitator can point the page at another built world (python -m engine build world -- --out DIR).
@@ -63,7 +63,7 @@ def cached_model(name: str, root: str, key: str):
 @st.cache_resource(max_entries=8)
 def reading_until(cutoff: str, root: str, key: str) -> tuple[dict, dict]:
     """(mentions read of each fact up to the cutoff, latest town read about each event's person)."""
-    from engine.world_build import latest_read_answers
+    from engine.world.build import latest_read_answers
 
     world = wr.load_world(Path(root))
     read = dict(zip(world.facts["fact_id"], world.exposure_until(cutoff)))
@@ -89,7 +89,7 @@ def event_sentence(ev) -> str:
 def default_event(root: str, key: str, variants: tuple[str, ...], model_keys: tuple[str, ...]) -> str:
     """The example a first visit shows: an event between the first and the last cutoff, read often, that
     the last model gets right and the first does not (the lesson in one picture), else the most-read one."""
-    from engine.world_build import event_facts
+    from engine.world.build import event_facts
 
     world = wr.load_world(Path(root))
     events = event_facts(world)
@@ -153,7 +153,7 @@ cutoffs = [cutoff_of[n] for n in variants]
 colour = {n: VARIANT_COLOURS[i % len(VARIANT_COLOURS)] for i, n in enumerate(variants)}
 variant_label = {n: f"read up to {cutoff_of[n]}" for n in variants}
 
-from engine.world_build import event_facts  # noqa: E402  (after the artifact check: needs the world)
+from engine.world.build import event_facts  # noqa: E402  (after the artifact check: needs the world)
 
 events = event_facts(world).sort_values(["date", "fact_id"]).reset_index(drop=True)
 if not len(events):

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from engine import world_results as wr
+from engine.world import results as wr
 from engine.textinput import html_escape, visible_text
 from pages._ui import figure, glossary_links, next_pages, smollm_or_none, url_choice
 

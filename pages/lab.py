@@ -10,7 +10,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from engine import lab, scale
+from engine import scale
+from engine.lab import live as lab
 from engine.textinput import html_escape
 from pages._ui import bounded_text_area, ensure_source, figure, glossary_links, url_choice
 
@@ -40,7 +41,7 @@ def inert_html(text: str) -> str:
 @st.cache_data(show_spinner="Reading the corpus…", max_entries=4)
 def corpus_slice(name: str) -> str:
     """The first CORPUS_SLICE_CHARS characters of a data-pack source, documents in reading order."""
-    from engine.bpe import corpus_text
+    from engine.tokens.bpe import corpus_text
 
     return corpus_text(name, max_chars=lab.CORPUS_SLICE_CHARS)
 

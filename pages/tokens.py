@@ -6,7 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from engine import bpe, encodings
+from engine.tokens import bpe
+from engine.tokens import encodings
 from engine.textinput import clean_user_text, html_escape, visible_text
 from pages._ui import bounded_text_area, ensure_source, figure, glossary_links
 

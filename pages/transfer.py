@@ -13,7 +13,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from engine import datapack, scale, transfer_live, transfer_results, tryit
+from engine import datapack, scale
+from engine.transfer import live as transfer_live
+from engine.transfer import results as transfer_results
+from engine.transfer import tryit
 from engine.tasks import TASKS, few_shot, load_task
 from pages._ui import bounded_text_area, ensure_source, figure, glossary_links, url_choice
 

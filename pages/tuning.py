@@ -14,8 +14,8 @@ import streamlit as st
 
 from pages._ui import figure, glossary_links, url_choice  # first: fixes first-visit navigation
 
-from engine import world_results as wr  # noqa: E402
-from engine import world_tuning as wt  # noqa: E402
+from engine.world import results as wr  # noqa: E402
+from engine.world import tuning as wt  # noqa: E402
 from engine.textinput import clean_user_text, fix_surrogates, html_escape, visible_text  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

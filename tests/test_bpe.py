@@ -1,4 +1,4 @@
-"""engine.bpe: byte-level BPE training, merge replay, compression curve."""
+"""engine.tokens.bpe: byte-level BPE training, merge replay, compression curve."""
 from __future__ import annotations
 
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.bpe import (
+from engine.tokens.bpe import (
     N_BYTES,
     compression_curve,
     merge_pair,

@@ -1,4 +1,4 @@
-"""engine.encodings: the five tiktoken encodings offline, and display tokens."""
+"""engine.tokens.encodings: the five tiktoken encodings offline, and display tokens."""
 from __future__ import annotations
 
 import hashlib
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import encodings
-from engine.encodings import (
+from engine.tokens import encodings
+from engine.tokens.encodings import (
     ENCODING_NAMES,
     bytes_label,
     encode_ordinary,

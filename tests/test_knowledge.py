@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import torch
 
-from engine.knowledge import recall_by_exposure, score_probes, score_world
+from engine.world.knowledge import recall_by_exposure, score_probes, score_world
 
 WORDS = ["[UNK]", "Ann", "Bob", "was", "born", "in", "worked", "for", "the", "Alpha", "Beta", "Gamma",
          "Red", "Blue", "Mill"]
@@ -112,7 +112,7 @@ def test_real_model_agrees_with_continuation_logprob():
     from engine import ourtokenizer
     from engine.models import new_model
     from engine.probes import continuation_logprob
-    from engine.world import generate_world
+    from engine.world.generate import generate_world
 
     world = generate_world(seed=1, n_people=14, buckets=(1, 2), held_out=2, n_towns=6, n_orgs=4)
     tok = ourtokenizer.train_bpe(world.documents.text, vocab_size=300)
@@ -133,7 +133,7 @@ def test_real_model_agrees_with_continuation_logprob():
 
 
 def test_candidate_distribution_hand_checked():
-    from engine.knowledge import candidate_distribution
+    from engine.world.knowledge import candidate_distribution
 
     lm = SimpleNamespace(model=TableModel(TABLE), tokenizer=word_tokenizer())
     d = candidate_distribution(lm, "Ann was born in", SETS["town"])

@@ -1,4 +1,4 @@
-"""engine.lab: jobs run in threads and end, snapshots only move forward, stop and the
+"""engine.lab.live: jobs run in threads and end, snapshots only move forward, stop and the
 server-wide cap work, jobs own their models, and the meters measure what they say.
 engine.scale: 6ND and the ruler rows. Every job here uses the "tiny" preset."""
 from __future__ import annotations
@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from engine import lab, scale
+from engine import scale
+from engine.lab import live as lab
 
 TEXT = lab.DEFAULT_TEXT[:1500]
 

@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from apptest_helpers import all_text, assert_clean, markdown_body, page_with_query
 
-from engine import world_results as wr
+from engine.world import results as wr
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "cutoff.py")
@@ -54,7 +54,7 @@ def test_renders_with_committed_artifacts(monkeypatch):
 
 
 def test_url_picks_event_and_model(monkeypatch, world, variants):
-    from engine.world_build import event_facts
+    from engine.world.build import event_facts
 
     monkeypatch.delenv(ENV, raising=False)
     events = event_facts(world).sort_values("date")
@@ -91,7 +91,7 @@ def test_unknown_url_values_fall_back(monkeypatch):
 
 
 def test_choosing_another_event_brings_its_document(monkeypatch, world):
-    from engine.world_build import event_facts
+    from engine.world.build import event_facts
 
     monkeypatch.delenv(ENV, raising=False)
     at = make().run()

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from apptest_helpers import all_text, assert_clean, markdown_body
 
-from engine import world_results as wr
+from engine.world import results as wr
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "knowledge.py")

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from apptest_helpers import assert_clean, all_text
 
-from engine import lab
+from engine.lab import live as lab
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "lab.py")

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from apptest_helpers import assert_clean
 
-from engine.encodings import ENCODING_NAMES, encode_ordinary
+from engine.tokens.encodings import ENCODING_NAMES, encode_ordinary
 from engine.textinput import visible_text
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "tokens.py")

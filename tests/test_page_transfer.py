@@ -13,7 +13,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from apptest_helpers import all_text, assert_clean
 
-from engine import datapack, transfer_live, transfer_results, tryit
+from engine import datapack
+from engine.transfer import live as transfer_live
+from engine.transfer import results as transfer_results
+from engine.transfer import tryit
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "transfer.py")

@@ -12,8 +12,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from apptest_helpers import all_text, assert_clean, markdown_body, page_with_query
 
-from engine import world_results as wr
-from engine import world_tuning as wt
+from engine.world import results as wr
+from engine.world import tuning as wt
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "tuning.py")

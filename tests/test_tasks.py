@@ -5,7 +5,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from engine import baselines, tasks
+from engine import tasks
+from engine.transfer import baselines
 from engine.tasks import Example, few_shot, normalise
 
 # Tests on the real files are marked network: a missing data-pack source is fetched.

@@ -22,7 +22,7 @@ def test_fingerprint_works_for_bfloat16_weights_and_sees_a_change():
 def test_smollm2_follows_a_post_cutoff_document_and_keeps_its_weights():
     if not smollm.gguf_available():
         pytest.skip("SmolLM2 GGUF not fetched: python -m engine data smollm2")
-    from engine import world_results as wr
+    from engine.world import results as wr
 
     world = wr.load_world()
     facts = world.facts

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from engine import features, transfer
+from engine.transfer import features
+from engine.transfer import experiment as transfer
 from engine.nudge import weights_fingerprint
 from engine.tasks import Example, Task, TaskData
 from tests import tiny_lm
@@ -97,7 +98,7 @@ def test_decoder_features_skip_the_lm_head_but_not_the_last_layer(tiny):
 
 
 def _features_in_another_process(folder, model_path, text):
-    from engine import features as f
+    from engine.transfer import features as f
     from tests import tiny_lm as t
 
     f.enable_disk_cache(folder)

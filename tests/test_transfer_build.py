@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 import torch
 
-from engine import transfer_build, transfer_results, tryit
-from engine.transfer_results import TransferResultsError
+from engine.transfer import build as transfer_build
+from engine.transfer import results as transfer_results
+from engine.transfer import tryit
+from engine.transfer.results import TransferResultsError
 from tests import tiny_lm
 from tests.test_transfer import _toy_task
 
@@ -235,7 +237,7 @@ def test_run_live_scores_each_approach_within_its_bound_and_leaves_the_base(tiny
     before = weights_fingerprint(tiny.model)
     seen = []
     t0 = time.perf_counter()
-    from engine import transfer_live
+    from engine.transfer import live as transfer_live
 
     rows = transfer_live.run_live("toy", 8, seed=0, progress=lambda f, m: seen.append((f, m)), max_seconds=20,
                                   models={"base": tiny}, data=_toy_task())
@@ -249,7 +251,7 @@ def test_run_live_scores_each_approach_within_its_bound_and_leaves_the_base(tiny
 
 
 def test_run_live_stops_on_the_event_and_on_time(tiny):
-    from engine import transfer_live
+    from engine.transfer import live as transfer_live
 
     stop = threading.Event()
     stop.set()
@@ -300,7 +302,8 @@ def test_quick_build_on_the_data_pack(tmp_path, monkeypatch):
 def test_run_live_bounds_frozen_features_not_only_training(tiny, monkeypatch):
     """A busy machine makes features slow: the clock is checked between chunks of texts,
     so a frozen probe that cannot finish in time is left out instead of overrunning."""
-    from engine import features, transfer_live
+    from engine.transfer import features
+    from engine.transfer import live as transfer_live
 
     real = features.decoder_features
 

@@ -5,8 +5,8 @@ from collections import Counter
 
 import pytest
 
-from engine import world as W
-from engine.world import generate_world, world_corpus
+from engine.world import generate as W
+from engine.world.generate import generate_world, world_corpus
 
 SMALL = dict(n_people=70, buckets=(1, 2, 4, 8, 16), held_out=12, n_towns=16, n_orgs=10)
 
@@ -91,7 +91,7 @@ def test_reserved_list_covers_the_data_pack():
     if not all(datapack.is_available(s) for s in ("wordnet", "shakespeare", "bible")):
         pytest.skip("data pack not fetched (python -m engine data)")
     missing = W.grammar_collisions(W.real_names_from_datapack()) - W.load_reserved_names()
-    assert not missing, f"rebuild with engine.world.build_reserved_names(): {sorted(missing)[:10]}"
+    assert not missing, f"rebuild with engine.world.generate.build_reserved_names(): {sorted(missing)[:10]}"
 
 
 def _training_words(small):

@@ -1,13 +1,13 @@
 """The world build and its results API: a --quick build loads through
-engine.world_results, broken artifacts say how to rebuild, reader-typed names
+engine.world.results, broken artifacts say how to rebuild, reader-typed names
 are bounded and cleaned, and a document in the prompt leaves the weights alone."""
 import json
 import shutil
 
 import pytest
 
-from engine import world_results as R
-from engine.world_build import REBUILD_COMMAND, latest_read_answers, main
+from engine.world import results as R
+from engine.world.build import REBUILD_COMMAND, latest_read_answers, main
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +120,7 @@ def test_person_card_lists_exactly_the_documents_that_were_read(world):
 
 
 def test_answer_distribution_agrees_with_the_probe_scores(world, lm):
-    from engine.knowledge import score_world
+    from engine.world.knowledge import score_world
 
     fact = world.facts[world.facts.relation == "birth_town"].iloc[0]
     dist = R.answer_distribution(lm, world, fact.fact_id, top=100)

@@ -1,4 +1,4 @@
-"""Tuning on known and unknown facts (engine.world_tuning): on a tiny generated
+"""Tuning on known and unknown facts (engine.world.tuning): on a tiny generated
 world with a tiny GPT (fast), and a stand-in model whose knowledge we choose."""
 import json
 from types import SimpleNamespace
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import torch
 
-from engine import world_tuning as wt
+from engine.world import tuning as wt
 from engine.nudge import weights_fingerprint
 
 torch.set_num_threads(1)
@@ -20,7 +20,7 @@ def tiny():
     from engine import ourtokenizer
     from engine.models import new_model
     from engine.presets import get_preset
-    from engine.world import generate_world
+    from engine.world.generate import generate_world
 
     world = generate_world(seed=3, n_people=24, buckets=(1, 8), held_out=6, n_towns=6, n_orgs=4)
     tok = ourtokenizer.train_bpe(world.documents["text"], vocab_size=400)
@@ -107,7 +107,7 @@ def test_split_keeps_dev_people_out_of_tuning_and_mixes_balanced(tiny):
 
 
 def test_tuning_moves_question_answers_toward_the_tuned_answers(tiny):
-    from engine.knowledge import score_probes
+    from engine.world.knowledge import score_probes
     from engine.nudge import session_copy
 
     world, lm = tiny
@@ -201,7 +201,7 @@ def test_load_results_names_the_rebuild_command(tmp_path, content):
     path = tmp_path / "results.json"
     if content is not None:
         path.write_text(content)
-    with pytest.raises(wt.TuningResultsError, match="python -m engine.world_tuning"):
+    with pytest.raises(wt.TuningResultsError, match="python -m engine.world.tuning"):
         wt.load_results(path)
 
 

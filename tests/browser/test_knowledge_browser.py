@@ -29,7 +29,7 @@ def test_knowledge_renders(browser, server_url, view):
 
 
 def test_deep_link_person_and_typing_a_made_up_name(browser, server_url):
-    from engine import world_results as wr
+    from engine.world import results as wr
 
     world = wr.load_world()
     held = world.people[world.people["held_out"]].iloc[0]["name"]

@@ -36,7 +36,7 @@ def test_renders(browser, server_url, url_path, view):
 def test_cutoff_edited_document_keeps_the_weights(browser, server_url):
     if "cutoff" not in REGISTERED:
         pytest.skip("no cutoff page")
-    from engine import world_results as wr
+    from engine.world import results as wr
 
     town = wr.load_world().towns[0]
     context, page, errors = open_page(browser, server_url, "cutoff", "light")

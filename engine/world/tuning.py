@@ -11,7 +11,7 @@ it knows, or about facts it never learned, and measure what it fits and what it 
 
 After Gekhman et al. (2024), "Does fine-tuning LLMs on new knowledge encourage
 hallucinations?". A fact is *known* when the pretrained model gets it right
-from the phrasing it was trained on (engine.knowledge's cloze probe, scored
+from the phrasing it was trained on (engine.world.knowledge's cloze probe, scored
 over every candidate of the answer's kind); *unknown* when it read the fact
 but gets it wrong; *never read* when the person was held out of pretraining.
 Tuning data are question-answer pairs ("Question: Where was X born?\\nAnswer:
@@ -45,7 +45,7 @@ from engine.paths import ASSETS_DIR, atomic_write_text
 RESULTS_DIR = ASSETS_DIR / "world_tuning"
 RESULTS_FILE = RESULTS_DIR / "results.json"
 MANIFEST_FILE = RESULTS_DIR / "manifest.json"
-REBUILD_COMMAND = "python -m engine.world_tuning"
+REBUILD_COMMAND = "python -m engine.world.tuning"
 RESULTS_VERSION = 1
 
 QA_TEMPLATE = "Question: {question}\nAnswer:"  # the answer follows after a space, then a newline
@@ -100,7 +100,7 @@ def qa_prompt(question: str) -> str:
 
 
 def qa_probes(world, facts: pd.DataFrame) -> pd.DataFrame:
-    """Probes in question-answer form, scored like engine.knowledge's cloze probes
+    """Probes in question-answer form, scored like engine.world.knowledge's cloze probes
     (prompt, answer, answer_kind, relation, fact_id)."""
     pairs = world.qa_pairs(facts)
     kinds = facts.set_index("fact_id")["answer_kind"]
@@ -118,7 +118,7 @@ def classify_facts(lm, world, facts: pd.DataFrame | None = None, *, relations: S
     trained-phrasing probe ranks the truth first among all candidates of its
     kind), "unknown" (read, probe wrong) or "never read" (held-out person).
     Exposure alone does not decide it: two facts read equally often can differ."""
-    from engine.knowledge import score_probes
+    from engine.world.knowledge import score_probes
 
     facts = world.facts if facts is None else facts
     facts = facts[facts["relation"].isin(relations)]
@@ -307,7 +307,7 @@ def evaluate(lm, world, split: dict, tuned: pd.DataFrame) -> dict:
     on known facts not tuned on, and on never-read people; plus the dev set's cloze
     accuracy (does the knowledge survive in the trained phrasing?) and the share of
     answers of the right kind. One score_probes call for all of it."""
-    from engine.knowledge import score_probes
+    from engine.world.knowledge import score_probes
 
     sets = {"tuned": tuned, "dev_known": split["dev_known"], "never_read": split["never_read"]}
     frames = []
@@ -680,7 +680,7 @@ def tune_demo(base_lm, world, mix: str = "unknown", steps: int = 200, progress: 
 def _world_models(seeds: Sequence[int]) -> list[tuple[str, object, object, int]]:
     """(world model name, lm, world, tuning seed) per seed: the committed world model
     of that seed where there is one, else seed-0's with a different tuning seed."""
-    from engine import world_results
+    from engine.world import results as world_results
 
     world = world_results.load_world()
     names = world_results.world_model_names()
@@ -837,7 +837,7 @@ def markdown_report(results: dict, *, every: int = 2) -> str:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    ap = argparse.ArgumentParser(prog="python -m engine.world_tuning", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m engine.world.tuning", description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="world-model / tuning seeds")
     ap.add_argument("--quick", action="store_true", help="a smoke run: fewer facts and epochs")
     ap.add_argument("--epochs", type=int, help=f"tuning epochs (default {TuneConfig.epochs})")

@@ -1,14 +1,14 @@
 """`python -m engine build world`: the generated world's models and what they measurably know.
 
-One world (engine.world, seed 0), one world-specific 2,048-token BPE, then:
+One world (engine.world.generate, seed 0), one world-specific 2,048-token BPE, then:
 - seed-0, seed-1, seed-2: small GPTs trained from scratch on every document
   (training seeds of one world: initial weights and batch order differ);
 - cutoff-2028, cutoff-2032, cutoff-2036: one model trained on the documents
   dated up to 2028, then continued on each later slice of the timeline with
   replay of earlier documents (so it does not forget), saved at each cutoff;
-  these runs also read recap documents (engine.world.recap_documents).
-Every probe is scored (engine.knowledge) and the tables go to results.json.
-Then, for the committed build, the tuning experiment (engine.world_tuning)
+  these runs also read recap documents (engine.world.generate.recap_documents).
+Every probe is scored (engine.world.knowledge) and the tables go to results.json.
+Then, for the committed build, the tuning experiment (engine.world.tuning)
 runs on the seed models and writes assets/world_tuning/.
 Everything is written to a temporary folder that then replaces --out, so a
 reader never sees half a build.
@@ -43,7 +43,7 @@ EVENT_RELATIONS = ("moved_to", "mayor_of")
 
 @dataclass(frozen=True)
 class Recipe:
-    # the world (engine.world.generate_world keyword arguments)
+    # the world (engine.world.generate.generate_world keyword arguments)
     world: dict = field(default_factory=lambda: {
         "seed": 0, "n_people": 180, "buckets": [1, 2, 4, 8, 16, 32], "held_out": 30, "n_towns": 24,
         "n_orgs": 16, "move_rate": 0.6, "mayor_rate": 0.3, "event_buckets": [4, 8, 16]})
@@ -64,7 +64,7 @@ class Recipe:
     continue_lr: float = 1.5e-3
     continue_epochs: float = 10.0  # passes over each new slice
     replay: float = 1.0  # earlier documents mixed in, as a multiple of the new slice's documents
-    # recap documents (engine.world.recap_documents: invented people, a fact restated at the end) per
+    # recap documents (engine.world.generate.recap_documents: invented people, a fact restated at the end) per
     # world document in each cutoff stage; they teach the model to use a document placed in its prompt
     recap: float = 1.0
     max_minutes_per_model: float = 60.0  # safety bound (wall); a run stopped by it says so in its manifest
@@ -104,7 +104,7 @@ def world_fingerprint(world) -> str:
 
 
 def generate(recipe: Recipe):
-    from engine.world import generate_world
+    from engine.world.generate import generate_world
 
     kw = dict(recipe.world)
     kw["buckets"] = tuple(kw["buckets"])
@@ -169,7 +169,7 @@ def as_lm(model, tok):
 
 
 def static_facts(world):
-    from engine.world import PERSON_STATIC
+    from engine.world.generate import PERSON_STATIC
 
     return world.facts[world.facts["relation"].isin(PERSON_STATIC)]
 
@@ -182,7 +182,7 @@ def event_facts(world):
 def score_recall(lm, world):
     """Per-probe scores of every static person fact (the same four relations in
     every bucket, held-out people as exposure 0)."""
-    from engine.knowledge import score_world
+    from engine.world.knowledge import score_world
 
     return score_world(lm, world, static_facts(world))
 
@@ -219,7 +219,7 @@ def score_cutoff(lm, world, cutoff: str):
     probe with a post-cutoff document that states the event placed in the prompt."""
     import pandas as pd
 
-    from engine.knowledge import score_probes
+    from engine.world.knowledge import score_probes
 
     events = event_facts(world)
     probes = world.probes(events)
@@ -264,7 +264,7 @@ def tables(recall_runs: dict, cutoff_runs: dict, cutoffs: dict) -> dict:
     import numpy as np
     import pandas as pd
 
-    from engine.knowledge import recall_by_exposure
+    from engine.world.knowledge import recall_by_exposure
 
     per_seed, by_rel, halluc = [], [], []
     for name, (seed, res) in recall_runs.items():
@@ -337,7 +337,7 @@ def build(recipe: Recipe, out: Path, *, reuse: Path | None = None, log=print) ->
 
     from engine import ourtokenizer
     from engine.models import new_model, param_count, provenance, save_artifact
-    from engine.world import recap_documents, world_corpus
+    from engine.world.generate import recap_documents, world_corpus
 
     torch.set_num_threads(recipe.threads)
     started, cpu_started = time.perf_counter(), time.process_time()
@@ -529,7 +529,7 @@ def main(argv=None) -> int:
     if out == WORLD_DIR and not args.quick:
         # the tuning experiment reads the committed world models, so it runs once they are written;
         # reuse keeps its runs whose models' weights and settings did not change
-        from engine import world_tuning
+        from engine.world import tuning as world_tuning
 
         world_tuning.build(seeds=recipe.seeds, reuse=True)
     return 0

@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from engine.transfer import Budget
+from engine.transfer.experiment import Budget
 
 LIVE_APPROACHES = ("bag-of-words", "our base, frozen", "from scratch", "our base, fine-tuned")
 LIVE_STEPS = 30
@@ -68,8 +68,9 @@ def run_live(task: str, per_class: int, seed: int = 0, progress: Progress | None
     """
     import copy
 
-    from engine import features, transfer
-    from engine.baselines import bag_of_words, linear_probe, score
+    from engine.transfer import features
+    from engine.transfer import experiment as transfer
+    from engine.transfer.baselines import bag_of_words, linear_probe, score
     from engine.tasks import few_shot, load_task
 
     if not isinstance(per_class, int) or not 1 <= per_class <= LIVE_MAX_PER_CLASS:
@@ -90,7 +91,7 @@ def run_live(task: str, per_class: int, seed: int = 0, progress: Progress | None
     if models and "base" in models:
         lm = models["base"]
     else:
-        from engine.transfer import _model
+        from engine.transfer.experiment import _model
 
         lm = _model("base")
     labels = list(data.labels)

@@ -3,18 +3,18 @@ from nothing, from our base, or from real pretrained models, and the old strong 
 
 Approaches (APPROACHES), each scored on a fixed, seeded, stratified subset of the task's
 test split:
-- "bag-of-words": TF-IDF + logistic regression (engine.baselines), the old strong baseline.
+- "bag-of-words": TF-IDF + logistic regression (engine.transfer.baselines), the old strong baseline.
 - "from scratch": a randomly initialised GPT-2 of our base's shape plus a linear head on the
   mean-pooled last hidden state, trained only on the labelled examples.
 - "our base, fine-tuned": the same head on a deep copy of our base; every weight trained with
   exactly the from-scratch budget (steps, batch, schedule, learning-rate grid).
 - "our base, frozen" / "SmolLM2, frozen" / "MiniLM, frozen": logistic regression on frozen
-  mean-pooled features (engine.features, engine.baselines.linear_probe).
+  mean-pooled features (engine.transfer.features, engine.transfer.baselines.linear_probe).
 The learning rate of the two trained approaches is chosen from the same small grid by
 accuracy on a validation subset, never on test. Texts are truncated to 128 tokens.
 Not handled: several seeds per row in one call (call once per seed), other heads, LoRA.
 
-`python -m engine.transfer --per-class 32 --seeds 0 1 2` prints the table of docs/TRANSFER.md.
+`python -m engine.transfer.experiment --per-class 32 --seeds 0 1 2` prints the table of docs/TRANSFER.md.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from engine.baselines import bag_of_words, linear_probe, score
+from engine.transfer.baselines import bag_of_words, linear_probe, score
 from engine.tasks import Example, TaskData, few_shot, load_task
 
 TASKS = ("topic", "sentiment", "spam")
@@ -73,7 +73,7 @@ def _classifier(body, n_labels: int, *, seed: int):
     """GPT2Model body + Linear head on the mean of the last hidden layer over real tokens."""
     import torch
 
-    from engine.features import masked_mean
+    from engine.transfer.features import masked_mean
 
     class SequenceClassifier(torch.nn.Module):
         def __init__(self):
@@ -91,7 +91,7 @@ def _classifier(body, n_labels: int, *, seed: int):
 
 
 def _encode(tokenizer, texts: Sequence[str], max_tokens: int) -> list[list[int]]:
-    from engine.features import _token_rows
+    from engine.transfer.features import _token_rows
 
     return _token_rows(tokenizer, texts, max_tokens)
 
@@ -100,7 +100,7 @@ def _logits(clf, rows: list[list[int]], pad_id: int, batch_size: int = 32) -> np
     """(N, n_labels) float32 logits, in input order (batches sorted by length)."""
     import torch
 
-    from engine.features import _pad
+    from engine.transfer.features import _pad
 
     clf.eval()
     out = None
@@ -139,7 +139,7 @@ def _train_classifier(make_body, tokenizer, train: Sequence[Example], labels: Se
     import torch
     import torch.nn.functional as F
 
-    from engine.features import _pad
+    from engine.transfer.features import _pad
     from engine.train import TrainConfig, lr_at, make_optimizer
 
     rows = _encode(tokenizer, [e.text for e in train], budget.max_tokens)
@@ -245,7 +245,7 @@ def fine_tune(base_lm, task_train: Sequence[Example], task_eval: Sequence[Exampl
 
 
 def frozen_probe(extract, task_train: Sequence[Example], task_eval: Sequence[Example], *, method: str = "frozen probe"):
-    """Logistic regression on frozen features (engine.baselines.linear_probe)."""
+    """Logistic regression on frozen features (engine.transfer.baselines.linear_probe)."""
     return linear_probe(extract, task_train, task_eval, method=method)
 
 
@@ -276,7 +276,7 @@ def compare(task: str | TaskData, per_class: int, seed: int = 0, approaches: Seq
     models may supply {"base": LoadedModel, "smollm2": LoadedModel, "minilm": (model, tokenizer)}
     (tests pass small stand-ins); missing ones are loaded once and kept.
     """
-    from engine import features
+    from engine.transfer import features
 
     data = load_task(task) if isinstance(task, str) else task
     labels = list(data.labels)

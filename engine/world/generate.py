@@ -17,7 +17,7 @@ checked against `engine/data/reserved_names.txt` (curated real names plus every
 real word or name in the data pack that the grammars could produce).
 
 Not handled here: tokenization and training (see `world_corpus` and
-engine.train), and scoring a model (engine.knowledge).
+engine.train), and scoring a model (engine.world.knowledge).
 """
 from __future__ import annotations
 

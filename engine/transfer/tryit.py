@@ -207,7 +207,7 @@ def _trained_model(path: Path, entry: dict):
     from safetensors.torch import load_file
     from transformers import GPT2Config, GPT2Model
 
-    from engine.transfer import _classifier
+    from engine.transfer.experiment import _classifier
 
     if not path.is_file():
         raise TryItError(f"The try-it model {path.name} is missing. Rebuild with `{REBUILD}`.")
@@ -236,7 +236,7 @@ def _shared_model(name: str, models: dict):
 
                 _loaded[key] = smollm.load()
             elif name == "minilm":
-                from engine import features
+                from engine.transfer import features
 
                 _loaded[key] = features.load_encoder()
             else:
@@ -262,7 +262,7 @@ def _predict(approach: str, entry: dict, text: str, manifest: dict, folder: Path
         logits = np.asarray(x @ z["coef"].T.astype(np.float64)).ravel() + z["intercept"]
         return _prediction(approach, _softmax_from_linear(logits, z["classes"].tolist(), labels), None, False)
     if kind == "frozen":
-        from engine import features
+        from engine.transfer import features
 
         name = entry["model"]
         lm = _shared_model(name, models)
@@ -283,7 +283,7 @@ def _predict(approach: str, entry: dict, text: str, manifest: dict, folder: Path
         tokens, cut = _count_tokens(tok, text, limit)
         return _prediction(approach, _softmax_from_linear(logits, z["classes"].tolist(), labels), tokens, cut)
     if kind == "trained":
-        from engine.transfer import predict_proba
+        from engine.transfer.experiment import predict_proba
 
         clf = _trained_model(path, entry)
         limit = min(limit, clf.body.config.n_positions)

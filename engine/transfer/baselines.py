@@ -7,7 +7,7 @@ keep where the labelled examples are few or the words alone mislead (sentiment: 
 Not handled: fine-tuning (weights change; that is a training loop's job), hyperparameter
 search (settings are fixed, so every method is compared at its defaults).
 
-`python -m engine.baselines` prints the tables of docs/TASKS.md.
+`python -m engine.transfer.baselines` prints the tables of docs/TASKS.md.
 """
 from __future__ import annotations
 

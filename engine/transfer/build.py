@@ -1,19 +1,19 @@
 """`python -m engine build transfer`: measure transfer learning and write assets/transfer/.
 
-For each task (topic, sentiment, spam) and each approach of engine.transfer, train on a
+For each task (topic, sentiment, spam) and each approach of engine.transfer.experiment, train on a
 seeded few-shot sample at several labelled-examples-per-class counts and score on the same
 fixed test subset; then our base's snapshots at increasing pretraining tokens at 32 labels
 per class; then the costs. Writes, atomically:
 - assets/transfer/results.json: rows, checkpoint rows, task facts, costs, recipe, manifest
-  (read by engine.transfer_results);
+  (read by engine.transfer.results);
 - assets/transfer/tryit/: the classifiers trained at 32 labels per class, seed 0, that the
-  page's "try it" box uses (engine.tryit): fp16 safetensors for the trained transformers,
+  page's "try it" box uses (engine.transfer.tryit): fp16 safetensors for the trained transformers,
   npz for the linear heads and the bag-of-words vocabulary; no pickle.
 
 Budgets (documented in docs/TRANSFER.md): the two trained approaches get the same 100 AdamW
 steps of 16 examples at a fixed peak lr of 1e-3 (the earlier validation grid picked 1e-3 in
 12 of 18 runs, and its one 3e-3 pick was the worst row); bag-of-words and the frozen probes
-are cheap and run at every count. Features are cached on disk (engine.features), and each
+are cheap and run at every count. Features are cached on disk (engine.transfer.features), and each
 finished row in cache_dir()/transfer/rows.jsonl keyed by everything it depends on (weights'
 sha256 included), so an interrupted or repeated build only computes what is new.
 --max-minutes stops starting trained runs past a wall-time bound; what was skipped is
@@ -40,7 +40,7 @@ import numpy as np
 
 from engine.paths import ASSETS_DIR, REPO_ROOT, atomic_write_bytes, atomic_write_text, cache_dir
 from engine.models import portable_config
-from engine.transfer_results import RESULTS_DIR, SCHEMA
+from engine.transfer.results import RESULTS_DIR, SCHEMA
 
 ALL_PER_CLASS = (8, 16, 32, 64, 128, 256, None)  # None: the whole train split
 CHECKPOINTS = ("base-1m", "base-2m", "base-4m", "base-8m", "base")
@@ -167,7 +167,7 @@ def _param_count(model) -> int:
 class Builder:
     def __init__(self, config: BuildConfig, *, tasks: dict | None = None, models: dict | None = None,
                  row_cache: RowCache | None = None, tryit_dir: Path | None = None, log=print):
-        from engine import transfer
+        from engine.transfer import experiment as transfer
 
         self.c = config
         self.transfer = transfer
@@ -198,7 +198,7 @@ class Builder:
 
                 self.models[name] = smollm.load()
             elif name == "minilm":
-                from engine import features
+                from engine.transfer import features
 
                 self.models[name] = features.load_encoder()
             else:
@@ -209,7 +209,7 @@ class Builder:
 
     def fingerprint(self, name: str) -> str:
         if name not in self.fingerprints:
-            from engine.features import model_fingerprint
+            from engine.transfer.features import model_fingerprint
 
             m = self.model(name)
             self.fingerprints[name] = model_fingerprint(m[0] if isinstance(m, tuple) else m.model)
@@ -241,7 +241,7 @@ class Builder:
 
     # --- features ---
     def extractor(self, task: str, model_name: str):
-        from engine import features
+        from engine.transfer import features
 
         m = self.model(model_name)
 
@@ -305,7 +305,7 @@ class Builder:
     def run(self, task: str, approach: str, per_class, seed: int, *, base: str = "base",
             save_tryit: bool = False) -> dict | None:
         """One row (None with cached_only when no earlier build finished it)."""
-        from engine.baselines import bag_of_words, linear_probe
+        from engine.transfer.baselines import bag_of_words, linear_probe
         from engine.tasks import few_shot
 
         data = self.data(task)
@@ -455,7 +455,7 @@ _worker: dict = {}
 def _worker_init(config: BuildConfig, tasks, models, cache_path, tryit_dir, feature_folder, threads, deadline):
     import torch
 
-    from engine import features
+    from engine.transfer import features
 
     torch.set_num_threads(max(1, threads))
     if feature_folder:
@@ -489,7 +489,7 @@ def run_parallel(b: Builder, jobs: list[tuple], saves: list[bool], *, workers: i
 
     from tqdm import tqdm
 
-    from engine import features
+    from engine.transfer import features
 
     c = b.c
     out: dict[int, dict | str] = {}
@@ -568,7 +568,7 @@ def _available_approaches(approaches, log) -> tuple[list[str], list[str]]:
 
 
 def task_facts(data, evaluate_on) -> dict:
-    from engine.baselines import majority_class
+    from engine.transfer.baselines import majority_class
 
     floor = majority_class(evaluate_on)
     gold = [e.label for e in evaluate_on]
@@ -769,7 +769,7 @@ def recipe(c: BuildConfig, approaches) -> dict:
 
 
 def manifest(b: Builder, c: BuildConfig, notes: list[str], checkpoints: list[str]) -> dict:
-    from engine import features
+    from engine.transfer import features
 
     data_pack = {}
     try:
@@ -893,7 +893,7 @@ def main(argv: list[str] | None = None) -> int:
         print("--workers: at least 1", file=sys.stderr)
         return 2
     torch.set_num_threads(max(1, args.threads))
-    from engine import features
+    from engine.transfer import features
 
     config = config_from_args(args)
     out = Path(args.out) if args.out else RESULTS_DIR / "results.json"

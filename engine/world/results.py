@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from engine.paths import sha256_file
-from engine.world_build import (
+from engine.world.build import (
     MANIFEST_FILE, MODELS_SUBDIR, REBUILD_COMMAND, RESULTS_FILE, WORLD_DIR, context_prompt, shortest_document,
 )
 
@@ -72,13 +72,13 @@ def model_cutoff(name: str, root: Path = WORLD_DIR) -> str:
 
 @lru_cache(maxsize=4)
 def _load_world_cached(root: str, world_json: str, fingerprint: str):
-    from engine.world_build import Recipe, generate, world_fingerprint
+    from engine.world.build import Recipe, generate, world_fingerprint
 
     world = generate(Recipe(world=json.loads(world_json)))
     if world_fingerprint(world) != fingerprint:
         raise WorldArtifactError(
             "The world generated today differs from the one the committed models read "
-            f"(engine/world.py changed since the build?). {_fix()}")
+            f"(engine/world/generate.py changed since the build?). {_fix()}")
     return world
 
 
@@ -196,7 +196,7 @@ def answer_distribution(lm, world, prompt_or_fact, top: int = 10, *, kind: str |
     (top `top`, renormalised over every candidate of the kind), "rank_of_truth",
     "candidate_mass", "top_token", "right_kind", "truncated"}.
     """
-    from engine.knowledge import candidate_distribution
+    from engine.world.knowledge import candidate_distribution
 
     fact = _fact_row(world, prompt_or_fact)
     if fact is not None:
@@ -248,7 +248,7 @@ def invented_person_answers(lm, world, full_name: str, relation: str = "birth_to
     (what cleaning changed) and "in_world" (the name is a person of the world;
     "held_out" says whether the model ever read about them).
     """
-    from engine.world import ANSWER_KIND, TRAIN
+    from engine.world.generate import ANSWER_KIND, TRAIN
 
     if relation not in TRAIN:
         raise ValueError(f"unknown relation {relation!r}; one of {', '.join(TRAIN)}")
@@ -273,7 +273,7 @@ def weights_hash(lm) -> str:
 
 def events_after(world, cutoff: str):
     """Dated events (moves, elections) after a cutoff, with the shortest document stating each."""
-    from engine.world_build import event_facts
+    from engine.world.build import event_facts
 
     ev = event_facts(world)
     return ev[ev["date"] > cutoff].sort_values("date")

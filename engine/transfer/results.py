@@ -1,6 +1,6 @@
 """Read the committed transfer-learning results (assets/transfer/results.json) for the page.
 
-`python -m engine build transfer` (engine/transfer_build.py) writes the file: one row per
+`python -m engine build transfer` (engine/transfer/build.py) writes the file: one row per
 (task, approach, labelled examples per class, seed) scored on a fixed test subset, one row
 per (base checkpoint, task, approach, seed) at 32 labels per class, the measured costs, the
 task facts, the recipe and a manifest. This module only reads and summarises it; nothing

@@ -1,0 +1,1 @@
+"""A generated world of dated facts and the models that read it: recall, cutoffs, tuning."""
