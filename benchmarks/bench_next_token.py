@@ -128,7 +128,7 @@ def memory() -> None:
         print(f"base for memory: {what}")
     cases = ["base"] + (["smollm2"] if smollm.is_converted() else [])
     for model in cases:
-        code = MEMORY_CASE.format(root=str(ROOT), page=str(ROOT / "pages" / "next_token.py"), model=model)
+        code = MEMORY_CASE.format(root=str(ROOT), page=str(ROOT / "lessons" / "next_token.py"), model=model)
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=900)
         line = [l for l in out.stdout.splitlines() if l.startswith("{")]
         if out.returncode or not line:

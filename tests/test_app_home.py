@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import app
+from lessons import _site as app
+from lessons._charts import transfer_learning_figure
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -28,7 +29,7 @@ def test_page_table_is_well_formed():
     assert len(url_paths) == len(set(url_paths)), "url_paths must be unique"
     for spec in app.PAGES:
         assert spec.url_path and "/" not in spec.url_path
-        assert spec.file.startswith("pages/") and spec.file.endswith(".py")
+        assert spec.file.startswith("lessons/") and spec.file.endswith(".py")
         assert spec.section != app.HOME_SECTION
     # Only pages whose file exists are registered, in table order.
     assert app.available_pages() == [p for p in app.PAGES if (ROOT / p.file).is_file()]
@@ -63,7 +64,7 @@ def test_home_links_only_to_registered_pages(home):
 
 
 def test_transfer_learning_figure_has_both_panels():
-    fig = app.transfer_learning_figure()
+    fig = transfer_learning_figure()
     texts = " ".join(a.text for a in fig.layout.annotations if a.text)
     for phrase in ("Before", "After", "Base", "pretrain once", "train from zero"):
         assert phrase in texts

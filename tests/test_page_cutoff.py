@@ -1,4 +1,4 @@
-"""AppTest for pages/cutoff.py on the committed world artifacts (assets/world):
+"""AppTest for lessons/cutoff.py on the committed world artifacts (assets/world):
 the page runs clean, the URL picks the event and the model, a reader's document
 of any shape is handled, the weights never change, and missing or corrupt
 artifacts show the engine's message naming the rebuild command."""
@@ -16,7 +16,7 @@ from apptest_helpers import all_text, assert_clean, markdown_body, page_with_que
 from engine.world import results as wr
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "cutoff.py")
+PAGE = str(ROOT / "lessons" / "cutoff.py")
 ENV = "PRETRAINING_EXPLORER_WORLD_DIR"
 
 pytestmark = pytest.mark.skipif(not (wr.WORLD_DIR / "manifest.json").is_file(),

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import app
+from lessons import _site as app
 from engine.glossary import TERMS, search
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,13 +18,13 @@ loss cross-entropy perplexity gradient-step learning-rate pretraining base-model
 flops tuning transfer-learning knowledge-cutoff hallucination masked-language-modeling
 span-corruption""".split()
 
-pytestmark = pytest.mark.skipif(not (ROOT / "pages/glossary.py").is_file(), reason="no glossary page")
+pytestmark = pytest.mark.skipif(not (ROOT / "lessons/glossary.py").is_file(), reason="no glossary page")
 
 
 def glossary(**query) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.switch_page("pages/glossary.py")
+    at.switch_page("lessons/glossary.py")
     at.query_params.update(query)
     return at.run()
 

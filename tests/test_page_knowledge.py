@@ -1,4 +1,4 @@
-"""AppTest for pages/knowledge.py on the committed world build: the page runs clean, the URL picks a
+"""AppTest for lessons/knowledge.py on the committed world build: the page runs clean, the URL picks a
 person, reader-typed names of every awkward kind get real answers or a clear message, and missing or
 corrupt artifacts show the engine's message (with the rebuild command), never a traceback."""
 from __future__ import annotations
@@ -15,7 +15,7 @@ from apptest_helpers import all_text, assert_clean, markdown_body
 from engine.world import results as wr
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "knowledge.py")
+PAGE = str(ROOT / "lessons" / "knowledge.py")
 ENV = "PRETRAINING_EXPLORER_WORLD_DIR"
 
 pytestmark = pytest.mark.skipif(not (wr.WORLD_DIR / "manifest.json").is_file(),

@@ -1,4 +1,4 @@
-"""AppTest for pages/lab.py with the "tiny" recipe (the page is under test, not the model):
+"""AppTest for lessons/lab.py with the "tiny" recipe (the page is under test, not the model):
 it renders, starts a job that shows progress and finishes, stops, and takes hostile text."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from apptest_helpers import assert_clean, all_text
 from engine.lab import live as lab
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "lab.py")
+PAGE = str(ROOT / "lessons" / "lab.py")
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""AppTest for pages/next_token.py on a tiny stand-in model (the page is under
+"""AppTest for lessons/next_token.py on a tiny stand-in model (the page is under
 test, not the model), plus one run on the real base artifact when it exists."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from engine import nudge
 from tests import tiny_lm
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "next_token.py")
+PAGE = str(ROOT / "lessons" / "next_token.py")
 ENV = "PRETRAINING_EXPLORER_NEXT_TOKEN_MODEL_DIR"
 
 

@@ -1,4 +1,4 @@
-"""AppTest for pages/tokens.py: renders, survives hostile input, escapes it."""
+"""AppTest for lessons/tokens.py: renders, survives hostile input, escapes it."""
 from __future__ import annotations
 
 import html
@@ -12,7 +12,7 @@ from apptest_helpers import assert_clean
 from engine.tokens.encodings import ENCODING_NAMES, encode_ordinary
 from engine.textinput import visible_text
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "tokens.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "lessons" / "tokens.py")
 CHIP = re.compile(r'<span class="tk h\d')
 LABEL = re.compile(r'dir="auto" title="[^"]*">(.*?)<span class="tip">', re.S)
 
@@ -63,7 +63,7 @@ def test_query_param_sets_the_text():
 
 @pytest.mark.parametrize("example", ["Emoji", "Code", "Chinese"])
 def test_example_pills_fill_the_box(example):
-    from pages.tokens import EXAMPLES
+    from lessons.tokens import EXAMPLES
 
     at = page().run()
     at.pills(key="example").set_value(example).run()
@@ -100,7 +100,7 @@ def test_hostile_input_is_shown_not_run(case):
 def test_a_megabyte_paste_is_cut_with_a_notice():
     at = run_with_text("word " * 200_000)
     assert_clean(at)
-    from pages.tokens import MAX_TEXT
+    from lessons.tokens import MAX_TEXT
 
     assert any(f"{MAX_TEXT:,}" in i.value for i in at.info)
     assert any("first 300 of" in c.value for c in at.caption)  # chips are bounded too

@@ -1,4 +1,4 @@
-"""AppTest for pages/transfer.py on the committed transfer results (assets/transfer/):
+"""AppTest for lessons/transfer.py on the committed transfer results (assets/transfer/):
 the page runs, the URL picks the task and the label count, "try it" survives hostile
 text, a missing or corrupt results file shows the engine's message (naming the rebuild
 command) instead of a traceback, and a live experiment runs, bounded, and lands on the curves."""
@@ -19,7 +19,7 @@ from engine.transfer import results as transfer_results
 from engine.transfer import tryit
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "transfer.py")
+PAGE = str(ROOT / "lessons" / "transfer.py")
 RESULTS_ENV = "PRETRAINING_EXPLORER_TRANSFER_RESULTS"
 LIVE_ENV = "PRETRAINING_EXPLORER_TRANSFER_LIVE_SECONDS"
 # The committed results by default; set the variable to check the page on another build's file.

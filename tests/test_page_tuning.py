@@ -1,4 +1,4 @@
-"""AppTest for pages/tuning.py on the committed world model and tuning results:
+"""AppTest for lessons/tuning.py on the committed world model and tuning results:
 the page runs clean, the URL picks the mix, steps and question, odd questions
 are handled, a live tuning run works on the session's own copy (the shared
 model never changes), and missing or corrupt artifacts show the engine's
@@ -16,7 +16,7 @@ from engine.world import results as wr
 from engine.world import tuning as wt
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "tuning.py")
+PAGE = str(ROOT / "lessons" / "tuning.py")
 WORLD_ENV, RESULTS_ENV = "PRETRAINING_EXPLORER_WORLD_DIR", "PRETRAINING_EXPLORER_WORLD_TUNING_RESULTS"
 
 pytestmark = pytest.mark.skipif(not (wr.WORLD_DIR / "manifest.json").is_file(),

@@ -1,7 +1,7 @@
 """A fresh server whose very first visitor opens a deep link still shows the app's navigation.
 
-Streamlit treats an app with a pages/ folder as an old-style multipage app until
-app.py first calls st.navigation; pages/_ui.use_app_navigation() undoes that.
+Streamlit treats an app with a lessons/ folder as an old-style multipage app until
+app.py first calls st.navigation; lessons/_ui.use_app_navigation() undoes that.
 """
 import pytest
 

@@ -1,4 +1,4 @@
-"""pages/knowledge.py in real Chromium: dark theme and a phone-width window render with no exception,
+"""lessons/knowledge.py in real Chromium: dark theme and a phone-width window render with no exception,
 no error alert and no sideways overflow; a deep link opens a person; typing a made-up name gets an answer.
 
 (Not named test_page_knowledge.py: tests/ has no packages, so pytest needs each test file's name unique.)
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from app import available_pages
+from lessons._site import available_pages
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_pages_render import (RUN_TIMEOUT_MS, assert_clean_page, assert_renders_well, open_page,
                                              screenshot_whole_page, wait_for_app)

@@ -1,4 +1,4 @@
-"""pages/cutoff.py and pages/tuning.py in real Chromium: dark theme and a phone-width
+"""lessons/cutoff.py and lessons/tuning.py in real Chromium: dark theme and a phone-width
 window render with no exception, no error alert and no sideways overflow; on the
 cutoff page an edited document changes the prompt but not the weights' hash; on
 the tuning page a short live tuning run answers in the session's own copy."""
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from app import available_pages
+from lessons._site import available_pages
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_pages_render import (RUN_TIMEOUT_MS, assert_clean_page, assert_renders_well,
                                              open_page, screenshot_whole_page, wait_for_app)

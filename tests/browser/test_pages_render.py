@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from app import HOME_TITLE, available_pages
+from lessons._site import HOME_TITLE, available_pages
 from tests.browser.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser

@@ -10,29 +10,6 @@ import streamlit as st
 from engine.textinput import clean_user_text, fix_surrogates
 
 
-def use_app_navigation() -> None:
-    """Make sure app.py's navigation, not the folder's, serves every reader.
-
-    Streamlit treats an app with a `pages/` folder as an old-style multipage app
-    until the entry script first calls st.navigation. So on a fresh server the
-    first visitor who opens a deep link (say /tokens) would get the folder's page
-    list, with "app" and "ui" in it. This turns that mode off for the server and
-    reloads that visitor's tab once, so its new session runs app.py and shows the
-    same page with the app's own navigation.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        import streamlit.components.v1 as components
-
-        components.html("<script>window.parent.location.reload()</script>", height=0)
-        st.stop()
-
-
-use_app_navigation()  # every page imports this module, so a page's first run lands here
-
-
 def bounded_text_area(
     label: str,
     *,
@@ -87,12 +64,17 @@ def url_choice(widget, label: str, options: dict, *, key: str, default=None, **k
     return choice
 
 
-def next_pages(**blurbs: str) -> None:
-    """A "Next:" line linking the pages that exist in this checkout (url path -> "[Title](path): why")."""
-    from pathlib import Path
+def next_pages(**why: str) -> None:
+    """A "Next:" line linking pages by url path (underscores for hyphens), each with why to go
+    there; titles and addresses come from the page table, and pages not on disk are left out."""
+    from lessons._site import page_by_url_path
 
-    pages_dir = Path(__file__).resolve().parent
-    links = [text for path, text in blurbs.items() if (pages_dir / f"{path}.py").is_file()]
+    pages = page_by_url_path()
+    links = []
+    for key, reason in why.items():
+        spec = pages.get(key) or pages.get(key.replace("_", "-"))
+        if spec is not None:
+            links.append(f"[{spec.title}]({spec.url_path}): {reason}")
     if links:
         st.markdown("Next: " + "; ".join(links) + ".")
 
@@ -142,36 +124,3 @@ def ensure_source(name: str, *, purpose: str) -> bool:
     bar.empty()
     st.success(f"{name} is ready.")
     return True
-
-
-@st.cache_resource(show_spinner="Loading SmolLM2 (once per server)…", max_entries=1)
-def shared_smollm():
-    """The one SmolLM2 every page shares, read-only: a second copy would cost
-    another few hundred MB of a hosted server's memory."""
-    from engine import probes, smollm
-
-    probes.prefer_one_thread()
-    return smollm.load()
-
-
-def smollm_or_none(*, purpose: str):
-    """SmolLM2 for this page, fetched and converted on demand with progress;
-    None (the reason already shown) when it cannot be had."""
-    from engine import smollm
-
-    if not smollm.is_converted():
-        if not ensure_source(smollm.NAME, purpose=purpose):
-            return None
-        bar = st.progress(0.0, text="Converting SmolLM2 once (about a minute on two cores)…")
-        try:
-            smollm.convert(progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
-        except smollm.SmolLMError as exc:
-            st.error(str(exc), icon=":material/error:")
-            return None
-        finally:
-            bar.empty()
-    try:
-        return shared_smollm()
-    except smollm.SmolLMError as exc:
-        st.error(str(exc), icon=":material/error:")
-        return None

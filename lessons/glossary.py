@@ -8,12 +8,12 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import home_page, page_by_url_path
 from engine.glossary import TERMS, search
-from pages._ui import figure
+from lessons._site import HOME, page_by_url_path
+from lessons._ui import figure
 
 PAGES = page_by_url_path()
-GLOSSARY_FILE = "pages/glossary.py"
+GLOSSARY_FILE = "lessons/glossary.py"
 
 
 def page_links(term) -> None:
@@ -21,7 +21,7 @@ def page_links(term) -> None:
     shown = False
     for url_path in term.pages:
         if url_path == "":
-            st.page_link(home_page(), label="See it on: Home")
+            st.page_link(HOME.file, label="See it on: Home", icon=HOME.icon)
             shown = True
         elif url_path in PAGES:
             spec = PAGES[url_path]

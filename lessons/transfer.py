@@ -18,7 +18,7 @@ from engine.transfer import live as transfer_live
 from engine.transfer import results as transfer_results
 from engine.transfer import tryit
 from engine.tasks import TASKS, few_shot, load_task
-from pages._ui import bounded_text_area, ensure_source, figure, glossary_links, url_choice
+from lessons._ui import bounded_text_area, ensure_source, figure, glossary_links, url_choice
 
 TASK_NAMES = ("spam", "sentiment", "topic")
 TASK_TITLES = {"spam": "Spam (SMS)", "sentiment": "Sentiment (film reviews)", "topic": "Topic (BBC News)"}

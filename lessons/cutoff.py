@@ -13,7 +13,8 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 # first: fixes first-visit navigation
-from pages._ui import bounded_text_area, figure, glossary_links, next_pages, smollm_or_none, url_choice
+from lessons import _models
+from lessons._ui import bounded_text_area, figure, glossary_links, next_pages, url_choice
 
 from engine.world import results as wr  # noqa: E402
 from engine.textinput import html_escape, visible_text  # noqa: E402
@@ -481,7 +482,7 @@ ask_real = st.toggle("Ask SmolLM2 too (loads a 135M-parameter model, about 30 se
 if ask_real:
     from engine import smollm
 
-    smol = smollm_or_none(purpose="Asking the real SmolLM2")
+    smol = _models.smollm(purpose="Asking the real SmolLM2")
     if smol is None and not smollm.is_converted():
         st.info("Without the SmolLM2 files this part cannot run; everything above works without them.",
                 icon=":material/cloud_off:")
@@ -538,7 +539,7 @@ st.markdown(
 """
 )
 next_pages(
-    knowledge="[Recall and hallucination](knowledge): how often a model must read a fact to recall it, and what "
+    knowledge="how often a model must read a fact to recall it, and what "
               "it says about people it never read",
-    tuning="[Tuning cannot add facts](tuning): why a short round of training after pretraining changes how a "
+    tuning="why a short round of training after pretraining changes how a "
            "model answers, not what it knows")

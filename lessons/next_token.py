@@ -12,7 +12,8 @@ import streamlit as st
 
 from engine import hub, nudge, probes, smollm
 from engine.textinput import clean_user_text, fix_surrogates, html_escape, visible_text
-from pages._ui import bounded_text_area, figure, glossary_links, smollm_or_none
+from lessons import _models
+from lessons._ui import bounded_text_area, figure, glossary_links
 
 # A test or a facilitator can point "our base model" at another saved model folder.
 STANDIN_ENV = "PRETRAINING_EXPLORER_NEXT_TOKEN_MODEL_DIR"
@@ -74,7 +75,7 @@ def load_model(name: str):
 def model_or_stop(name: str):
     """Load a model, or explain plainly why it cannot be had and stop the page."""
     if name == SMOL:  # one copy for the whole server, shared with the other pages
-        lm = smollm_or_none(purpose="The real SmolLM2-135M-Instruct model")
+        lm = _models.smollm(purpose="The real SmolLM2-135M-Instruct model")
         if lm is None:
             st.stop()
         return lm

@@ -12,7 +12,8 @@ import streamlit as st
 
 from engine.world import results as wr
 from engine.textinput import html_escape, visible_text
-from pages._ui import figure, glossary_links, next_pages, smollm_or_none, url_choice
+from lessons import _models
+from lessons._ui import figure, glossary_links, next_pages, url_choice
 
 # A test or a facilitator can point the page at another world build (python -m engine build world --out DIR).
 WORLD_DIR_ENV = "PRETRAINING_EXPLORER_WORLD_DIR"
@@ -484,7 +485,7 @@ if ask_smol:
     from engine import smollm
 
     town = clean_or_say(raw_town, what="a town")
-    smol = smollm_or_none(purpose="Asking the real SmolLM2") if town is not None else None
+    smol = _models.smollm(purpose="Asking the real SmolLM2") if town is not None else None
     if smol is None and not smollm.is_converted():
         st.info("Without the SmolLM2 files this section cannot run; everything above works without them.",
                 icon=":material/cloud_off:")
@@ -523,7 +524,7 @@ of tuning can change how a model answers but cannot put in facts it never read.
 """
 )
 next_pages(
-    cutoff="[Knowledge cutoff](cutoff): each model knows events up to the date its text ends, and answers "
+    cutoff="each model knows events up to the date its text ends, and answers "
            "questions about later ones with the latest thing it read",
-    tuning="[Tuning cannot add facts](tuning): question-answer training teaches the format, and facts it "
+    tuning="question-answer training teaches the format, and facts it "
            "never read stay out of reach")

@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages._ui import figure, glossary_links, url_choice  # first: fixes first-visit navigation
+from lessons._ui import figure, glossary_links, url_choice  # first: fixes first-visit navigation
 
 from engine.world import results as wr  # noqa: E402
 from engine.world import tuning as wt  # noqa: E402
@@ -413,6 +413,6 @@ style in which they are told. What tuning cannot supply, a tool can: see the
 [knowledge cutoff](cutoff) page, where a document in the prompt adds what the weights lack.
 """
 )
-if (ROOT / "pages" / "knowledge.py").is_file():
+if (ROOT / "lessons" / "knowledge.py").is_file():
     st.markdown("Related: [Recall and hallucination](knowledge): how many times a model must read a fact before "
                 "it can recall it.")

@@ -9,7 +9,7 @@ import streamlit as st
 from engine.tokens import bpe
 from engine.tokens import encodings
 from engine.textinput import clean_user_text, html_escape, visible_text
-from pages._ui import bounded_text_area, ensure_source, figure, glossary_links
+from lessons._ui import bounded_text_area, ensure_source, figure, glossary_links
 
 MAX_TEXT = 4_000  # text box bound: keeps the URL and five encodings quick
 MAX_CHIPS = 300  # chips drawn per encoding; counts always cover the whole text

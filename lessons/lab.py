@@ -13,7 +13,7 @@ import streamlit as st
 from engine import scale
 from engine.lab import live as lab
 from engine.textinput import html_escape
-from pages._ui import bounded_text_area, ensure_source, figure, glossary_links, url_choice
+from lessons._ui import bounded_text_area, ensure_source, figure, glossary_links, url_choice
 
 # Tests (and a facilitator on a slow machine) can swap the model recipe, e.g. "tiny".
 PRESET_ENV = "PRETRAINING_EXPLORER_LAB_PRESET"
