@@ -283,3 +283,20 @@ def load_artifact(name: str = "base", *, root: Path = MODELS_DIR) -> LoadedModel
         )
     label = manifest.get("label") or f"{name} ({param_count(model) / 1e6:.1f}M params)"
     return LoadedModel(name=name, label=label, model=model, tokenizer=tokenizer, manifest=manifest)
+
+
+def weights_fingerprint(model) -> str:
+    """sha256 over every weight, name by name, as float32 bytes: equal fingerprints, equal weights.
+
+    The one fingerprint of the project (the transfer cache keys, the try-it manifests' base_sha256
+    and the tuning page's "weights unchanged" check all use it). Float32 bytes, so a model hashes
+    the same whether it is held in 16 or 32 bits after loading; not cached, because a model that
+    trains changes under the same object.
+    """
+    import hashlib
+
+    h = hashlib.sha256()
+    for name, t in sorted(model.state_dict().items()):
+        h.update(name.encode())
+        h.update(t.detach().float().contiguous().cpu().numpy().tobytes())
+    return h.hexdigest()

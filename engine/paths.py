@@ -50,3 +50,23 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def replace_folder(new: Path, target: Path) -> None:
+    """Put the finished folder `new` at `target` in one rename, never leaving half of either.
+
+    `new` must sit on the same filesystem as `target` (make it beside it). A folder already at
+    `target` is moved aside first and removed after, so a reader never sees a mix of old and
+    new files; `new` is gone afterwards whether this succeeds or not.
+    """
+    import shutil
+
+    target = Path(target)
+    old = target.parent / f".{target.name}.old.{os.getpid()}"
+    try:
+        if target.exists():
+            os.replace(target, old)
+        os.replace(new, target)
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(new, ignore_errors=True)
