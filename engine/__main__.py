@@ -14,21 +14,22 @@ COMMANDS = {
     "data": ("engine.datapack_cli", "fetch and verify the offline data pack"),
     "pretrain": ("engine.pretrain_cli", "pretrain a decoder-only model from a preset"),
     "build": ("engine.build", "rebuild committed artifacts in assets/"),
+    "imports": ("engine.imports_cli", "print the engine's module import graph (--cycles: its import circles)"),
 }
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line's parser (tests parse every command the app prints with it)."""
     parser = argparse.ArgumentParser(prog="python -m engine", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (module_name, help_text) in COMMANDS.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue  # command not built yet
+        module = importlib.import_module(module_name)  # light: command modules import heavy things in run()
         module.add_arguments(sub.add_parser(name, help=help_text, description=help_text))
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     module = importlib.import_module(COMMANDS[args.command][0])
     return int(module.run(args) or 0)
 

@@ -17,6 +17,11 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+from engine import datapack, ourtokenizer, tasks
+from engine.paths import atomic_write_bytes, cache_dir
+
 VAL_FRACTION = 0.05  # share of documents (by hash) held out for validation
 SPLIT_SALT = "pretraining-explorer/split/v1"  # changing it reshuffles everything: don't
 
@@ -118,21 +123,10 @@ def read_bible(root: Path) -> Iterator[Document]:
         yield Document("bible", f"{book}/{chapter}", text)
 
 
-def _read_text_any(path: Path) -> str:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")  # the BBC files predate UTF-8 in places
-
-
 def read_bbc_articles(root: Path) -> Iterator[Document]:
-    """Every BBC article, one document each; id = '<label>/<file>'."""
-    for path in sorted(root.glob("*/*.txt")):
-        text = _read_text_any(path).replace("\r\n", "\n").strip()
-        text = re.sub(r"\n{3,}", "\n\n", text)
-        if text:
-            yield Document("bbc-news", f"{path.parent.name}/{path.name}", text)
+    """Every BBC article, one document each; id = '<label>/<file>' (read by the topic task's reader)."""
+    for example in tasks.read_bbc_news(root):
+        yield Document("bbc-news", example.id, example.text)
 
 
 def _in_task_train_split(text: str) -> bool:
@@ -141,9 +135,7 @@ def _in_task_train_split(text: str) -> bool:
     The topic task's validation and test articles (decided by a hash of the text
     in engine.tasks) never reach pretraining, so the transfer results are honest.
     """
-    from engine.tasks import split_of_text  # late: engine.tasks reads BBC through this module
-
-    return split_of_text(text) == "train"
+    return tasks.split_of_text(text) == "train"
 
 
 @reader("bbc-news")
@@ -156,9 +148,7 @@ def read_bbc_news(root: Path) -> Iterator[Document]:
 
 def _task_train_documents(source: str, task: str, root: Path) -> Iterator[Document]:
     """A classification task's train-split texts, labels removed: the domain, not the answers."""
-    from engine.tasks import load_task
-
-    for example in load_task(task, root=root).train:
+    for example in tasks.load_task(task, root=root).train:
         yield Document(source, example.id, example.text)
 
 
@@ -232,15 +222,11 @@ def documents(
 
 
 def _source_dir(name: str, fetch: bool) -> Path:
-    from engine import datapack  # imported late: the data pack is another module's business
-
     return datapack.ensure(name) if fetch else datapack.source_dir(name)
 
 
 def source_fingerprints(sources: Iterable[str] = DEFAULT_SOURCES) -> dict[str, str]:
     """source -> sha256 of its data-pack archive, for manifests and cache keys."""
-    from engine import datapack
-
     return {name: datapack.SOURCES[name].sha256 for name in sources}
 
 
@@ -282,11 +268,6 @@ def token_arrays(tokenizer, sources: Iterable[str] = DEFAULT_SOURCES, *, exclude
     source so a loss can be reported for each. Cached under cache_dir()/tokens/
     by tokenizer, data-pack hashes and split, because encoding takes a while.
     """
-    import numpy as np
-
-    from engine import ourtokenizer
-    from engine.paths import cache_dir
-
     sources = tuple(sources)
     fast = getattr(tokenizer, "backend_tokenizer", tokenizer)
     key = hashlib.sha256(json.dumps({
@@ -304,8 +285,6 @@ def token_arrays(tokenizer, sources: Iterable[str] = DEFAULT_SOURCES, *, exclude
            for s, group in by_source(docs).items()}
     if cache:
         import io
-
-        from engine.paths import atomic_write_bytes
 
         buf = io.BytesIO()
         np.savez(buf, train=train, **{f"val/{s}": v for s, v in val.items()})

