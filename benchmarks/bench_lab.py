@@ -6,8 +6,8 @@ the loss at the end, the best validation loss, and the samples' meters.
 
     python benchmarks/bench_lab.py [--seconds 60] [--vocab characters|bpe] [--text FILE] [--jobs 1]
 
---jobs 2 starts two identical jobs at once (the server-wide cap is 2), to see
-what each gets when two readers train together.
+--jobs 2 starts two identical runs at once (the server-wide cap, PRETRAINING_EXPLORER_JOBS, is 2
+by default), to see what each gets when two readers train together.
 """
 from __future__ import annotations
 
@@ -19,29 +19,27 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.lab import live as lab  # noqa: E402
+from engine.lab import experiment, live, snapshot, vocab  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--vocab", default="characters", choices=list(lab.VOCABULARIES))
+    parser.add_argument("--vocab", default="characters", choices=list(vocab.VOCABULARIES))
     parser.add_argument("--text", type=Path, help="train on this file instead of the default passage")
     parser.add_argument("--jobs", type=int, default=1)
     args = parser.parse_args()
 
-    text = args.text.read_text("utf-8") if args.text else lab.DEFAULT_TEXT
-    settings = lab.LabSettings(text=text, vocabulary=args.vocab, max_seconds=args.seconds)
+    text = args.text.read_text("utf-8") if args.text else experiment.DEFAULT_TEXT
+    settings = experiment.LabSettings(text=text, vocabulary=args.vocab, max_seconds=args.seconds)
     print(f"cpu cores: {os.cpu_count()}, load average at start: {os.getloadavg()[0]:.1f}")
     t0 = time.perf_counter()
-    jobs = [lab.start_job(settings) for _ in range(args.jobs)]
-    while any(job.snapshot().active for job in jobs):  # snapshots also tell each job someone is watching
-        time.sleep(0.5)
+    jobs = [live.start(settings) for _ in range(args.jobs)]
     for job in jobs:
-        job.join()
+        job.join()  # a waiter counts as watching, so the watchdog leaves the runs alone
     wall = time.perf_counter() - t0
     for job in jobs:
-        s = job.snapshot()
+        s = snapshot.snapshot(job.view())
         if s.status != "done":
             print(f"job {s.id}: {s.status}: {s.error}")
             continue

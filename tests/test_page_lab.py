@@ -1,5 +1,6 @@
 """AppTest for lessons/lab.py with the "tiny" recipe (the page is under test, not the model):
-it renders, starts a job that shows progress and finishes, stops, and takes hostile text."""
+it renders, starts a run that shows progress and finishes, stops, takes hostile text, gets its
+run back from the URL after a reload, and says where a queued run stands."""
 from __future__ import annotations
 
 import time
@@ -9,7 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from apptest_helpers import assert_clean, all_text
 
-from engine.lab import live as lab
+from engine import jobs
+from engine.lab import experiment, live, snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "lessons" / "lab.py")
@@ -18,12 +20,25 @@ PAGE = str(ROOT / "lessons" / "lab.py")
 @pytest.fixture
 def page(monkeypatch):
     monkeypatch.setenv("PRETRAINING_EXPLORER_LAB_PRESET", "tiny")
-    monkeypatch.setattr(lab, "MANAGER", lab.JobManager(2))  # a fresh cap per test
+    monkeypatch.setattr(jobs, "SYSTEM", jobs.JobSystem(max_running=2))  # a fresh cap per test
 
     def make() -> AppTest:
         return AppTest.from_file(PAGE, default_timeout=120)
 
     return make
+
+
+def run_of(at: AppTest) -> jobs.Job | None:
+    """The run the page started, found as a reload would find it: by the id in its URL."""
+    return jobs.SYSTEM.get(at.query_params.get("run"))
+
+
+def stop_button(at: AppTest, job: jobs.Job):
+    return at.button(key=f"lab-stop-{job.id}")
+
+
+def has_stop_button(at: AppTest) -> bool:
+    return any(str(b.key).startswith("lab-stop-") for b in at.button)
 
 
 def run_until(at: AppTest, predicate, timeout: float = 60.0) -> AppTest:
@@ -40,10 +55,10 @@ def test_renders_with_defaults(page):
     at = page().run()
     assert_clean(at)
     assert at.title[0].value == "Pretraining lab"
-    assert at.text_area(key="text").value == lab.DEFAULT_TEXT
+    assert at.text_area(key="text").value == experiment.DEFAULT_TEXT
     assert any("Glossary:" in c.value for c in at.caption)
     assert any(c.value.startswith("Figure:") for c in at.caption)  # the ruler, before any run
-    assert not at.button(key="start").disabled and at.button(key="stop").disabled
+    assert not at.button(key="start").disabled and not has_stop_button(at)
 
 
 def test_query_params_set_the_inputs(page):
@@ -69,7 +84,7 @@ def test_corpus_source_reads_a_slice(page):
     at.query_params["corpus"] = "shakespeare"
     at = at.run()
     assert_clean(at)
-    assert any(f"first {lab.CORPUS_SLICE_CHARS:,} characters" in c.value for c in at.caption)
+    assert any(f"first {experiment.CORPUS_SLICE_CHARS:,} characters" in c.value for c in at.caption)
     assert not at.button(key="start").disabled
 
 
@@ -80,9 +95,11 @@ def test_a_tiny_job_shows_progress_then_finishes(page):
     at = at.run()
     at.button(key="start").click().run()
     assert_clean(at)
-    job = at.session_state["lab_job"]
-    assert job.settings.preset == "tiny" and job.settings.max_steps == 100
-    at = run_until(at, lambda a: not job.snapshot().active)
+    job = run_of(at)
+    at = run_until(at, lambda a: snapshot.snapshot(job.view()).settings is not None)
+    settings = snapshot.snapshot(job.view()).settings
+    assert settings.preset == "tiny" and settings.max_steps == 100
+    at = run_until(at, lambda a: not job.view().active)
     at.run()
     assert_clean(at)
     text = all_text(at)
@@ -99,36 +116,72 @@ def test_stop_button_ends_the_job(page):
     at.query_params["seconds"] = "60"
     at = at.run()
     at.button(key="start").click().run()
-    job = at.session_state["lab_job"]
+    job = run_of(at)
     deadline = time.monotonic() + 60
-    while job.snapshot().step < 1:
+    while snapshot.snapshot(job.view()).step < 1:
         assert time.monotonic() < deadline
         time.sleep(0.1)
     at.run()
     assert_clean(at)
-    bars = at.get("progress")
-    assert bars and "Training: step" in bars[0].proto.text  # the live view, while it runs
-    assert at.button(key="start").disabled and not at.button(key="stop").disabled
-    at.button(key="stop").click().run()
+    assert at.get("progress") and "Training: step" in all_text(at)  # the live view, while it runs
+    assert at.button(key="start").disabled and not stop_button(at, job).disabled
+    stop_button(at, job).click().run()
     assert_clean(at)
     job.join(30)
     at.run()
-    assert job.snapshot().stopped_by == "stop"
+    assert snapshot.snapshot(job.view()).stopped_by == "stop"
     assert "you stopped it" in all_text(at)
 
 
+def test_a_reload_gets_the_run_back_from_the_url(page):
+    at = page()
+    at.query_params["seconds"] = "60"
+    at = at.run()
+    at.button(key="start").click().run()
+    job = run_of(at)
+    assert job is not None and job.kind == live.KIND
+    reloaded = page()  # a fresh session: nothing in session state, only the URL
+    reloaded.query_params["run"] = job.id
+    reloaded = reloaded.run()
+    assert_clean(reloaded)
+    assert reloaded.button(key="start").disabled and has_stop_button(reloaded)
+    assert jobs.SYSTEM.counts()[0] == 1  # the same run, not a second one
+    stop_button(reloaded, job).click().run()
+    job.join(30)
+    reloaded.run()
+    assert_clean(reloaded)
+    assert "you stopped it" in all_text(reloaded) and not reloaded.button(key="start").disabled
+
+
+def test_a_closed_tab_run_is_stopped_as_abandoned_and_frees_its_slot(page, monkeypatch):
+    monkeypatch.setattr(jobs, "SYSTEM", jobs.JobSystem(max_running=1, abandon_seconds=1.0, watch_every=0.1))
+    at = page()
+    at.query_params["seconds"] = "60"
+    at = at.run()
+    at.button(key="start").click().run()
+    job = run_of(at)
+    del at  # the tab is closed: nobody polls the panel any more
+    deadline = time.monotonic() + 30
+    while jobs.SYSTEM.counts() != (0, 0):
+        assert time.monotonic() < deadline, jobs.SYSTEM.counts()
+        time.sleep(0.1)
+    assert snapshot.snapshot(job.view()).stopped_by == "abandoned"
+
+
 def test_queued_message_when_the_server_is_full(page, monkeypatch):
-    full = lab.JobManager(1)
-    blocker = lab.start_job(lab.LabSettings(text=lab.DEFAULT_TEXT, preset="tiny", max_steps=5000, max_seconds=60),
-                            manager=full)
-    monkeypatch.setattr(lab, "MANAGER", full)
+    full = jobs.JobSystem(max_running=1)
+    blocker = live.start(experiment.LabSettings(text=experiment.DEFAULT_TEXT, preset="tiny", max_steps=5000,
+                                                max_seconds=60), system=full)
+    monkeypatch.setattr(jobs, "SYSTEM", full)
     try:
         at = page().run()
         at.button(key="start").click().run()
         assert_clean(at)
-        assert "Queued" in all_text(at) and "number 1 in line" in all_text(at)
-        at.button(key="stop").click().run()  # leaving the queue
+        assert "Waiting for a free slot" in all_text(at) and "number 1 in the queue" in all_text(at)
+        job = run_of(at)
+        stop_button(at, job).click().run()  # leaving the queue
         assert_clean(at)
+        assert not job.view().active and full.counts() == (1, 0)
     finally:
         blocker.stop()
         blocker.join(20)
@@ -147,7 +200,7 @@ def test_hostile_text(page, text):
     if not at.button(key="start").disabled:
         at.button(key="start").click().run()
         assert_clean(at)
-        job = at.session_state["lab_job"] if "lab_job" in at.session_state else None
+        job = run_of(at)
         if job is None:  # refused before training, in plain words
             assert at.error and ("at least" in at.error[0].value or "no text" in at.error[0].value)
             return
