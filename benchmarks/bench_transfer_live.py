@@ -29,6 +29,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
 
     from engine.transfer import live as transfer_live
+    from engine.manifest import built_at
     from engine.transfer import results as transfer_results
     from engine.tasks import load_task
 
@@ -50,7 +51,7 @@ def main() -> None:
         m = transfer_results.load_results()["manifest"]
         print(f"\nfull build (assets/transfer/results.json): {m['build_seconds']:.0f} s wall on {m['machine']}, "
               f"{m['rows_reused_from_cache']} rows reused from earlier builds; sum of the rows' own seconds "
-              f"{m.get('row_seconds_total') or 0:.0f} s; created {m['created']}")
+              f"{m.get('row_seconds_total') or 0:.0f} s; built {built_at(m)}")
     except transfer_results.TransferResultsError as exc:
         print(f"\nno committed build to report: {exc}")
 

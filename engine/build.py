@@ -12,19 +12,24 @@ interruption continues where it stopped (--fresh starts over).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import shutil
 import time
 
+from engine import corpus, datapack, models, ourtokenizer
+from engine.models import BASE_SNAPSHOTS
 from engine.paths import ASSETS_DIR, atomic_write_text, cache_dir
+from engine.presets import get_preset
+from engine.pretrain_cli import pretrain
 
-TARGETS = ("tokenizer", "base", "transfer", "world")
+TARGETS = ("tokenizer", "base", "transfer", "world", "world-tuning")
 # Targets built by their own module: module.main(argv) -> int parses the rest of the command line.
-DELEGATED = {"transfer": "engine.transfer.build", "world": "engine.world.build"}
+# Imported by name when asked for (they are big, and they import this module's neighbours).
+DELEGATED = {"transfer": "engine.transfer.build", "world": "engine.world.build",
+             "world-tuning": "engine.world.tuning_build"}
 SAMPLE_PROMPTS = ("ROMEO:\n", "And God said", "The government said", "dog (n.):")
-# The base run also keeps its weights as it passes these token counts: the
-# transfer lesson measures how much tuning gains from more pretraining.
-BASE_SNAPSHOTS = {"base-1m": 1_000_000, "base-2m": 2_000_000, "base-4m": 4_000_000, "base-8m": 8_000_000}
+__all__ = ["BASE_SNAPSHOTS", "TARGETS", "DELEGATED", "build_tokenizer", "build_base", "evaluate_snapshots"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,8 +45,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.target in DELEGATED:
-        import importlib
-
         rest = [a for a in args.rest if a != "--"]
         if args.threads:
             rest += ["--threads", str(args.threads)]
@@ -55,16 +58,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def fetch_sources() -> None:
-    from engine import corpus, datapack
-
     for name in corpus.DEFAULT_SOURCES:
         datapack.ensure(name, progress=lambda f, m: None)
 
 
 def build_tokenizer(*, vocab_size: int | None = None) -> str:
     """Train and save assets/tokenizer/tokenizer.json with a manifest; returns its sha256."""
-    from engine import corpus, models, ourtokenizer
-
     vocab_size = vocab_size or ourtokenizer.DEFAULT_VOCAB_SIZE
     fetch_sources()
     started = time.time()
@@ -86,8 +85,6 @@ def build_tokenizer(*, vocab_size: int | None = None) -> str:
 
 def tokenizer_is_current(vocab_size: int | None = None) -> bool:
     """The saved tokenizer exists, matches its manifest and was trained on today's data pack."""
-    from engine import corpus, ourtokenizer
-
     try:
         manifest = json.loads((ourtokenizer.TOKENIZER_DIR / "manifest.json").read_text())
         sha = ourtokenizer.sha256_of(ourtokenizer.TOKENIZER_FILE)
@@ -101,11 +98,7 @@ def tokenizer_is_current(vocab_size: int | None = None) -> bool:
 def build_base(*, max_minutes: float | None = None, steps: int | None = None, fresh: bool = False,
                vocab_size: int | None = None, threads: int | None = None):
     """Tokenizer if needed, then the base preset on the corpus -> assets/models/base/."""
-    import torch
-
-    from engine import models, ourtokenizer
-    from engine.presets import get_preset
-    from engine.pretrain_cli import pretrain
+    import torch  # lazy: `python -m engine data` imports this module too, and never trains
 
     fetch_sources()
     if not tokenizer_is_current(vocab_size):
@@ -141,8 +134,7 @@ def build_base(*, max_minutes: float | None = None, steps: int | None = None, fr
 
 def evaluate_snapshots() -> None:
     """Add validation loss (same windows as the base's evaluations) to each snapshot's manifest."""
-    from engine import corpus, models
-    from engine.train import evaluate
+    from engine.train import evaluate  # lazy: engine.train imports torch, and the CLI imports this module
 
     base = models.read_manifest("base")
     _, val_sets = corpus.token_arrays(models.load_artifact("base").tokenizer)

@@ -10,18 +10,19 @@ causal LMs. Weights are stored in float16 and always loaded as float32.
 """
 from __future__ import annotations
 
+import copy
+import hashlib
 import json
-import os
-import platform
 import shutil
-import subprocess
 import tempfile
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.paths import ASSETS_DIR, REPO_ROOT, sha256_file
+from engine import manifest as manifests
+from engine.ourtokenizer import as_transformers
+from engine.paths import ASSETS_DIR, replace_folder, sha256_file
+from engine.presets import get_preset
 
 MODELS_DIR = ASSETS_DIR / "models"
 WEIGHTS_FILE = "model.safetensors"
@@ -35,8 +36,16 @@ class ArtifactError(Exception):
     """An artifact is missing or corrupt; the message says what and how to rebuild it."""
 
 
+# The base run also saves its weights as it passes these token counts (assets/models/base-1m ...):
+# the transfer lesson measures how much tuning gains from more pretraining.
+BASE_SNAPSHOTS = {"base-1m": 1_000_000, "base-2m": 2_000_000, "base-4m": 4_000_000, "base-8m": 8_000_000}
+
+
 def rebuild_command(name: str) -> str:
-    return f"python -m engine build {name}"
+    """The CLI command that rebuilds artifact `name`: every artifact in assets/models/ (the base and
+    its snapshots) comes from the one base run, `python -m engine build base`."""
+    del name  # one build writes them all; the argument stays so callers need not know that
+    return "python -m engine build base"
 
 
 @dataclass
@@ -82,8 +91,6 @@ def new_model(preset_or_config, vocab_size: int | None = None, *, seed: int | No
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
-    from engine.presets import get_preset
-
     if isinstance(preset_or_config, str):
         preset_or_config = get_preset(preset_or_config)
     if isinstance(preset_or_config, GPT2Config):
@@ -115,26 +122,8 @@ def param_count(model, *, embeddings: bool = True) -> int:
 
 
 def provenance() -> dict:
-    """Where and when something was built: machine, versions, git commit."""
-    import torch
-    import transformers
-
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        commit = ""
-    return {
-        "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
-        "cpu_count": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "transformers": transformers.__version__,
-        "git_commit": commit or "unknown",
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
+    """Where, when and with what it was built: the fields every manifest carries (engine.manifest)."""
+    return manifests.provenance()
 
 
 # --- saving and loading ---------------------------------------------------------------
@@ -171,8 +160,6 @@ def save_artifact(name: str, model, tokenizer, manifest: dict, *, root: Path = M
     Everything goes to a temporary folder beside the target, which then
     replaces the old one, so a reader never sees half an artifact.
     """
-    import copy
-
     import torch
 
     root.mkdir(parents=True, exist_ok=True)
@@ -198,13 +185,10 @@ def save_artifact(name: str, model, tokenizer, manifest: dict, *, root: Path = M
         tmp.chmod(0o755)  # mkdtemp makes it private; an artifact is for everyone to read
         for path in tmp.iterdir():
             path.chmod(0o644)
-        old = root / f".{name}.old.{os.getpid()}"
-        if target.exists():
-            os.replace(target, old)
-        os.replace(tmp, target)
-        shutil.rmtree(old, ignore_errors=True)
-    finally:
+    except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    replace_folder(tmp, target)
     return target
 
 
@@ -259,8 +243,6 @@ def load_artifact(name: str = "base", *, root: Path = MODELS_DIR) -> LoadedModel
     from tokenizers import Tokenizer
     from transformers import AutoModelForCausalLM
 
-    from engine.ourtokenizer import as_transformers
-
     folder = root / name
     fix = f"Rebuild it with: {rebuild_command(name)}"
     manifest = check_artifact(name, root=root)
@@ -293,8 +275,6 @@ def weights_fingerprint(model) -> str:
     the same whether it is held in 16 or 32 bits after loading; not cached, because a model that
     trains changes under the same object.
     """
-    import hashlib
-
     h = hashlib.sha256()
     for name, t in sorted(model.state_dict().items()):
         h.update(name.encode())

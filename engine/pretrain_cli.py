@@ -3,7 +3,7 @@
 Under `torchrun --nproc_per_node=N -m engine pretrain ...` (RANK/WORLD_SIZE in
 the environment) it joins a process group (gloo on CPU, nccl on GPU); each rank
 trains on different batches and only rank 0 writes checkpoints and artifacts.
-torch and transformers are imported inside run(), never at import time.
+torch and transformers are imported inside pretrain(), never at import time.
 """
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ import os
 import time
 from pathlib import Path
 
-from engine.paths import REPO_ROOT
+from engine import corpus, models, ourtokenizer
+from engine.paths import REPO_ROOT, cache_dir
+from engine.presets import get_preset
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,8 +27,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.presets import get_preset
-
     preset = get_preset(args.preset)
     out = args.out or REPO_ROOT / "runs" / preset.name
     rank, world, device = init_distributed()
@@ -46,8 +46,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _portable(path: Path) -> str:
     """A path for a manifest: the cache and the repository named, not this machine's folders."""
-    from engine.paths import cache_dir
-
     for root, name in ((cache_dir(), "<cache>"), (REPO_ROOT, "<repo>")):
         try:
             return f"{name}/{Path(path).resolve().relative_to(root.resolve())}"
@@ -89,8 +87,7 @@ def pretrain(preset, *, out_dir: Path, checkpoint: Path, steps: int | None = Non
     import torch
     from tqdm import tqdm
 
-    from engine import corpus, models, ourtokenizer
-    from engine.train import config_from_preset, train
+    from engine.train import config_from_preset, train  # lazy, with torch: the CLI imports this module
 
     rank = int(os.environ.get("RANK", "0"))
     world = int(os.environ.get("WORLD_SIZE", "1"))

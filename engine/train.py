@@ -36,6 +36,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from engine.fused_ce import linear_cross_entropy
+
 
 class StopTraining(Exception):
     """Raise from a callback to end training cleanly after the current step."""
@@ -120,8 +122,6 @@ def next_token_loss(model, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """
     body, head = getattr(model, "transformer", None), getattr(model, "lm_head", None)
     if torch.is_grad_enabled() and body is not None and head is not None and head.bias is None:
-        from engine.fused_ce import linear_cross_entropy
-
         h = body(input_ids=x, use_cache=False).last_hidden_state  # (B, T, C)
         return linear_cross_entropy(h.reshape(-1, h.size(-1)), head.weight, y.reshape(-1))
     logits = model(input_ids=x, use_cache=False).logits  # (B, T, V); no KV cache to fill while training

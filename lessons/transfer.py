@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from engine import datapack, scale
+from engine.manifest import built_at
 from engine.transfer import live as transfer_live
 from engine.transfer import results as transfer_results
 from engine.transfer import tryit
@@ -799,7 +800,7 @@ if results is not None:
     with st.expander("The recipe behind every number", icon=":material/receipt_long:"):
         st.markdown(
             f"- Built with `{r.get('command', transfer_results.REBUILD)}` on {m.get('machine', 'this machine')}, "
-            f"{m.get('created', 'date unknown')}, in {m.get('build_seconds', 0) / 60:.0f} minutes "
+            f"{built_at(m) or 'date unknown'}, in {m.get('build_seconds', 0) / 60:.0f} minutes "
             f"({m.get('workers', 1)} worker process{'es' if m.get('workers', 1) > 1 else ''}, "
             f"{m.get('torch_threads', 1)} torch thread each).\n"
             f"- Seeds: {', '.join(str(s) for s in r.get('seeds', []))}. Labels per class: "

@@ -5,7 +5,7 @@ import pytest
 import torch
 from safetensors import safe_open
 
-from engine import models, ourtokenizer
+from engine import models, ourtokenizer, paths
 from engine.presets import get_preset
 
 TEXT = "To be, or not to be, that is the question. In the beginning was the word. " * 20
@@ -62,15 +62,26 @@ def test_round_trip_is_16_bit_on_disk_and_32_bit_in_memory(saved, tokenizer):
 
 
 def test_missing_artifact_says_how_to_rebuild(tmp_path):
-    with pytest.raises(models.ArtifactError, match=r"missing.*python -m engine build nothing"):
+    with pytest.raises(models.ArtifactError, match=r"missing.*python -m engine build base"):
         models.load_artifact("nothing", root=tmp_path)
+
+
+def test_every_rebuild_command_is_one_the_cli_accepts():
+    """A snapshot (base-1m ...) is rebuilt by the base run: `build base-1m` is no CLI target."""
+    from engine.__main__ import build_parser
+
+    for name in ("base", *models.BASE_SNAPSHOTS, "toy"):
+        command = models.rebuild_command(name)
+        assert command.startswith("python -m engine ")
+        args = build_parser().parse_args(command.split()[3:])
+        assert (args.command, args.target) == ("build", "base")
 
 
 def test_truncated_weights(saved):
     root, _ = saved
     weights = root / "toy" / models.WEIGHTS_FILE
     weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
-    with pytest.raises(models.ArtifactError, match=r"corrupt.*model.safetensors.*python -m engine build toy"):
+    with pytest.raises(models.ArtifactError, match=r"corrupt.*model.safetensors.*python -m engine build base"):
         models.load_artifact("toy", root=root)
 
 
@@ -117,5 +128,5 @@ def test_engine_commands_import_without_torch():
     code = ("import sys, engine.pretrain_cli, engine.build, engine.corpus, engine.presets, engine.ourtokenizer, "
             "engine.models; print(sorted(m for m in ('torch', 'transformers', 'tokenizers') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=models.REPO_ROOT).stdout.strip()
+                         cwd=paths.REPO_ROOT).stdout.strip()
     assert out == "[]"
