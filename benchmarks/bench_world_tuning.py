@@ -33,6 +33,7 @@ def main() -> None:
 
     torch.set_num_threads(1)
     from engine.world import results as world_results
+    from engine.world import qa, tuning_live
     from engine.world import tuning as wt
     from engine.nudge import session_copy
 
@@ -48,12 +49,12 @@ def main() -> None:
     print("sizes:", {k: len(split[k]) for k in ("tune_known", "tune_unknown", "dev_known", "never_read")},
           split["shortfall"])
     copy = session_copy(lm)
-    tuner = wt.QATuner(copy.model, wt.encode_pairs(copy.tokenizer, world, tuned), cfg)
+    tuner = qa.QATuner(copy.model, qa.encode_pairs(copy.tokenizer, world, tuned), cfg)
     timed(f"one tuning epoch ({len(tuned)} pairs, batch {cfg.batch_size})", tuner.epoch)
     timed("one evaluation (tuned + dev + never read + cloze)", lambda: wt.evaluate(copy, world, split, tuned))
-    timed("ask one question", lambda: wt.ask(copy, "Where was Nobody Atall born?"))
+    timed("ask one question", lambda: qa.ask(copy, "Where was Nobody Atall born?"))
     res = timed(f"tune_demo (mix unknown, {args.demo_steps} steps)",
-                lambda: wt.tune_demo(lm, world, mix="unknown", steps=args.demo_steps, max_seconds=60))
+                lambda: tuning_live.tune_demo(lm, world, mix="unknown", steps=args.demo_steps, max_seconds=60))
     print(f"  demo: {res.steps} steps, stopped by {res.stopped_by}, {res.seconds:.1f} s wall")
     for a in res.answers:
         print(f"  {a.group:<18} {a.question!r}: truth {a.truth!r}, before {a.before!r}, after {a.after!r}")

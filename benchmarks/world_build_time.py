@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def main() -> None:
-    from engine.world.build import WORLD_DIR
+    from engine.world.recipe import WORLD_DIR
     from engine.world.results import read_manifest, world_model_names
 
     ap = argparse.ArgumentParser()

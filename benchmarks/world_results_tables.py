@@ -26,7 +26,7 @@ def pm(mean, sd) -> str:
 def main() -> None:
     import pandas as pd
 
-    from engine.world.build import WORLD_DIR
+    from engine.world.recipe import WORLD_DIR
     from engine.world.results import load_results
 
     ap = argparse.ArgumentParser()

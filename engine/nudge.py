@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from engine import probes
+from engine.models import weights_fingerprint  # noqa: F401  the one weight hash; callers still import it from here
 
 
 def session_copy(lm):
@@ -200,17 +201,3 @@ def parameters_equal(model_a, model_b) -> bool:
     """True when two models hold byte-identical weights."""
     sa, sb = model_a.state_dict(), model_b.state_dict()
     return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
-
-
-def weights_fingerprint(model) -> str:
-    """A sha256 over every weight's bytes: equal fingerprints, equal weights."""
-    import hashlib
-
-    h = hashlib.sha256()
-    for name, t in sorted(model.state_dict().items()):
-        h.update(name.encode())
-        t = t.detach().contiguous().cpu()
-        if t.dtype == torch.bfloat16:  # numpy has no bfloat16: hash the same bytes as int16
-            t = t.view(torch.int16)
-        h.update(t.numpy().tobytes())
-    return h.hexdigest()

@@ -64,7 +64,7 @@ def cached_model(name: str, root: str, key: str):
 @st.cache_resource(max_entries=8)
 def reading_until(cutoff: str, root: str, key: str) -> tuple[dict, dict]:
     """(mentions read of each fact up to the cutoff, latest town read about each event's person)."""
-    from engine.world.build import latest_read_answers
+    from engine.world.events import latest_read_answers
 
     world = wr.load_world(Path(root))
     read = dict(zip(world.facts["fact_id"], world.exposure_until(cutoff)))
@@ -90,7 +90,7 @@ def event_sentence(ev) -> str:
 def default_event(root: str, key: str, variants: tuple[str, ...], model_keys: tuple[str, ...]) -> str:
     """The example a first visit shows: an event between the first and the last cutoff, read often, that
     the last model gets right and the first does not (the lesson in one picture), else the most-read one."""
-    from engine.world.build import event_facts
+    from engine.world.events import event_facts
 
     world = wr.load_world(Path(root))
     events = event_facts(world)
@@ -154,7 +154,7 @@ cutoffs = [cutoff_of[n] for n in variants]
 colour = {n: VARIANT_COLOURS[i % len(VARIANT_COLOURS)] for i, n in enumerate(variants)}
 variant_label = {n: f"read up to {cutoff_of[n]}" for n in variants}
 
-from engine.world.build import event_facts  # noqa: E402  (after the artifact check: needs the world)
+from engine.world.events import event_facts  # noqa: E402  (after the artifact check: needs the world)
 
 events = event_facts(world).sort_values(["date", "fact_id"]).reset_index(drop=True)
 if not len(events):

@@ -15,14 +15,16 @@ import streamlit as st
 from lessons._ui import figure, glossary_links, url_choice  # first: fixes first-visit navigation
 
 from engine.world import results as wr  # noqa: E402
+from engine.world import qa, tuning_live  # noqa: E402
 from engine.world import tuning as wt  # noqa: E402
+from engine.world import tuning_results as tr  # noqa: E402
 from engine.textinput import clean_user_text, fix_surrogates, html_escape, visible_text  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 # A test or a facilitator can point the page at another built world and another results file.
 WORLD_DIR_ENV, RESULTS_ENV = "PRETRAINING_EXPLORER_WORLD_DIR", "PRETRAINING_EXPLORER_WORLD_TUNING_RESULTS"
 WORLD_DIR = Path(os.environ.get(WORLD_DIR_ENV) or wr.WORLD_DIR)
-RESULTS_FILE = Path(os.environ.get(RESULTS_ENV) or wt.RESULTS_FILE)
+RESULTS_FILE = Path(os.environ.get(RESULTS_ENV) or tr.RESULTS_FILE)
 DEMO_SECONDS = 60.0  # the live run's time bound on a small shared machine
 STEP_CHOICES = (50, 100, 200, 300, 500)
 ANSWER_TOKENS = 16  # the longest line a model may write after "Answer:"
@@ -106,8 +108,8 @@ except wr.WorldArtifactError as exc:
     st.stop()
 results, results_error = None, None
 try:
-    results = wt.load_results(RESULTS_FILE)
-except wt.TuningResultsError as exc:
+    results = tr.load_results(RESULTS_FILE)
+except tr.TuningResultsError as exc:
     results_error = str(exc)
 questions = question_index(world, build_key)
 
@@ -133,10 +135,10 @@ pending = st.session_state.get("q")
 if isinstance(pending, str) and fix_surrogates(pending) != pending:  # the URL cannot carry lone surrogates
     st.session_state["q"] = fix_surrogates(pending)
     st.info("Some characters were broken halves of a pair (lone surrogates); each became \ufffd.")
-raw_q = st.text_input("Question", value=often, key="q", max_chars=wt.MAX_QUESTION_CHARS, bind="query-params",
-                      help=f"Up to {wt.MAX_QUESTION_CHARS} characters; ask about a person of the world by name, "
+raw_q = st.text_input("Question", value=often, key="q", max_chars=qa.MAX_QUESTION_CHARS, bind="query-params",
+                      help=f"Up to {qa.MAX_QUESTION_CHARS} characters; ask about a person of the world by name, "
                            "or about anyone you like.")
-question, notices = clean_user_text(raw_q, max_chars=wt.MAX_QUESTION_CHARS)
+question, notices = clean_user_text(raw_q, max_chars=qa.MAX_QUESTION_CHARS)
 for notice in notices:
     st.info(notice, icon=":material/content_cut:")
 if "<|endoftext|>" in question:
@@ -161,7 +163,7 @@ if demo is not None and demo["source"] is not base:
     demo = None  # the shared model was reloaded: the old copy belongs to another model
 after_slot = None
 if question:
-    before = wt.ask(base, question, max_new_tokens=ANSWER_TOKENS)
+    before = qa.ask(base, question, max_new_tokens=ANSWER_TOKENS)
     cols = st.columns(2)
     with cols[0], st.container(border=True):
         st.markdown("**Base model (pretraining only)**")
@@ -197,7 +199,7 @@ if go_tune:
                                           f"loss {info['loss']:.2f}, {info['elapsed']:.0f} s")
 
     try:
-        result = wt.tune_demo(base, world, mix=mix, steps=steps, progress=progress, max_seconds=DEMO_SECONDS)
+        result = tuning_live.tune_demo(base, world, mix=mix, steps=steps, progress=progress, max_seconds=DEMO_SECONDS)
     except ValueError as exc:
         st.error(str(exc), icon=":material/error:")
     else:
@@ -211,7 +213,7 @@ if after_slot is not None:
             st.markdown("**After tuning**")
             st.caption("Tune your copy in section 2 to see its answer here.")
         else:
-            after = wt.ask(demo["result"].lm, question, max_new_tokens=ANSWER_TOKENS)
+            after = qa.ask(demo["result"].lm, question, max_new_tokens=ANSWER_TOKENS)
             st.markdown(f"**After tuning (your copy, {md(wt.MIX_LABELS[demo['mix']])})**")
             st.markdown(f"Question: {md(question)}  \nAnswer: **{md(shown(after))}**")
 
@@ -273,7 +275,7 @@ if never_rows:
     st.markdown(f"People the model never read about, asked by {md(source)}:")
     st.dataframe(pd.DataFrame(never_rows), hide_index=True, width="stretch")
 if results is not None:
-    summary = wt.summary_table(results)
+    summary = tr.summary_table(results)
     rows = summary[summary["mix"] != "none"]
     if len(rows):
         never_acc = float(rows["never_read_final"].mean())
@@ -299,7 +301,7 @@ knows; the first passes teach the format. What matters is where each line goes a
 if results is None:
     st.error(results_error, icon=":material/error:")
 else:
-    dev = wt.mean_curves(results, "dev_known")
+    dev = tr.mean_curves(results, "dev_known")
     seeds = len(results["runs"])
     fig = go.Figure()
     finals = []
@@ -329,7 +331,7 @@ else:
     figure(fig, alt=(f"Accuracy on known facts the model was not tuned on, by epoch, mean over {seeds} "
                      f"seed{'s' if seeds != 1 else ''} (band: ± one standard deviation). " + "; ".join(finals) + "."),
            key="dev-curves")
-    table = wt.summary_table(results).set_index("mix")
+    table = tr.summary_table(results).set_index("mix")
 
     def at(mix: str, column: str) -> str:
         v = table[column].get(mix) if mix in table.index else None
@@ -343,7 +345,7 @@ else:
         "number of pairs and passes: the only difference is whether the answers were already in its weights."
     )
 
-    fits = wt.epochs_to_fit(results)
+    fits = tr.epochs_to_fit(results)
     fits = fits[fits["mix"] == "half"]
 
     def fit_words(part: str) -> str:
@@ -363,7 +365,7 @@ else:
         "tuning set, the two halves get exactly the same training. Here the known half was answered 90% right "
         f"**{fit_words('train_known')}**, the unknown half **{fit_words('train_unknown')}**."
     )
-    fit = {part: wt.mean_curves(results, part) for part in ("train_known", "train_unknown")}
+    fit = {part: tr.mean_curves(results, part) for part in ("train_known", "train_unknown")}
     fig = go.Figure()
     fit_alt = []
     for part, colour, name in (("train_known", MIX_COLOURS["known"], "known pairs"),
@@ -384,7 +386,7 @@ else:
                       legend=dict(orientation="h", y=1.02, yanchor="bottom"))
     figure(fig, alt="Fit of the tuning pairs in the half-and-half mix: " + "; ".join(fit_alt) + ".", key="fit-curves")
 
-    summary = wt.summary_table(results)
+    summary = tr.summary_table(results)
     st.dataframe(summary.drop(columns=["mix"]).rename(columns={
         "label": "tuned on", "seeds": "seeds", "dev_before": "known, not tuned: before",
         "dev_best": "… at its best epoch", "dev_final": "… at the last epoch",
@@ -397,7 +399,7 @@ else:
     st.caption(
         f"Means over {seeds} seed{'s' if seeds != 1 else ''}; each seed draws its own tuning and dev facts. "
         "\"At its best epoch\" is what stopping early would have kept. Built by "
-        f"`{wt.REBUILD_COMMAND}`."
+        f"`{tr.REBUILD_COMMAND}`."
     )
 
 # ---------------------------------------------------------------- 5. assistants

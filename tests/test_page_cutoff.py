@@ -54,7 +54,7 @@ def test_renders_with_committed_artifacts(monkeypatch):
 
 
 def test_url_picks_event_and_model(monkeypatch, world, variants):
-    from engine.world.build import event_facts
+    from engine.world.events import event_facts
 
     monkeypatch.delenv(ENV, raising=False)
     events = event_facts(world).sort_values("date")
@@ -91,7 +91,7 @@ def test_unknown_url_values_fall_back(monkeypatch):
 
 
 def test_choosing_another_event_brings_its_document(monkeypatch, world):
-    from engine.world.build import event_facts
+    from engine.world.events import event_facts
 
     monkeypatch.delenv(ENV, raising=False)
     at = make().run()

@@ -13,7 +13,8 @@ from streamlit.testing.v1 import AppTest
 from apptest_helpers import all_text, assert_clean, markdown_body, page_with_query
 
 from engine.world import results as wr
-from engine.world import tuning as wt
+from engine.world import qa
+from engine.world import tuning_results as tr
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "lessons" / "tuning.py")
@@ -41,13 +42,13 @@ def test_renders_with_committed_artifacts():
     assert any(c.startswith("Glossary:") and "Tuning" in c for c in captions)
     assert "Base model (pretraining only)" in markdown_body(at)
     assert "Where was" in at.text_input(key="q").value
-    if wt.RESULTS_FILE.is_file():
+    if tr.RESULTS_FILE.is_file():
         assert not at.error
         assert len(at.get("plotly_chart")) >= 2  # dev accuracy per mix, fit of known vs unknown pairs
         assert sum(c.startswith("Figure:") for c in captions) == len(at.get("plotly_chart"))
         assert "37.5" in markdown_body(at) and "25.8" in markdown_body(at)
     else:  # the engine's message, naming the command that builds the results
-        assert at.error and wt.REBUILD_COMMAND in at.error[0].value
+        assert at.error and tr.REBUILD_COMMAND in at.error[0].value
 
 
 def test_url_picks_mix_steps_and_question():
@@ -93,8 +94,8 @@ def test_odd_questions(text):
         assert "Type a question first" in shown
     if text == "<|endoftext|>":
         assert "plain characters" in shown
-    if len(text) > wt.MAX_QUESTION_CHARS:
-        assert f"first {wt.MAX_QUESTION_CHARS:,}" in shown
+    if len(text) > qa.MAX_QUESTION_CHARS:
+        assert f"first {qa.MAX_QUESTION_CHARS:,}" in shown
     if "\ud800" in text:
         assert "surrogate" in shown
     body = markdown_body(at)
@@ -143,5 +144,5 @@ def test_missing_or_corrupt_results_show_the_rebuild_command(monkeypatch, tmp_pa
     monkeypatch.setenv(RESULTS_ENV, str(path))
     at = make().run()
     assert_clean(at)
-    assert at.error and wt.REBUILD_COMMAND in at.error[0].value
+    assert at.error and tr.REBUILD_COMMAND in at.error[0].value
     assert "Base model (pretraining only)" in markdown_body(at)  # the live part still works

@@ -6,6 +6,8 @@ from collections import Counter
 import pytest
 
 from engine.world import generate as W
+from engine.world import names as N
+from engine.world import phrasing as P
 from engine.world.generate import generate_world, world_corpus
 
 SMALL = dict(n_people=70, buckets=(1, 2, 4, 8, 16), held_out=12, n_towns=16, n_orgs=10)
@@ -36,7 +38,7 @@ def test_exposure_counts_match_the_documents_exactly(small):
         for fid in d.fact_ids:
             assert facts.at[fid, "subject"] in d.text and facts.at[fid, "answer"] in d.text
     # static person facts share the person's bucket; seen facts cover every bucket evenly
-    seen = small.facts[~small.facts.held_out & small.facts.relation.isin(W.PERSON_STATIC)]
+    seen = small.facts[~small.facts.held_out & small.facts.relation.isin(P.PERSON_STATIC)]
     assert set(seen.exposure) == set(SMALL["buckets"])
     assert seen.exposure.value_counts().max() - seen.exposure.value_counts().min() <= 4
 
@@ -45,10 +47,10 @@ def test_mentions_vary_their_phrasing(small):
     # a fact seen 16 times is stated with many of its relation's templates
     f = small.facts[(small.facts.exposure == 16) & (small.facts.relation == "birth_town")].iloc[0]
     texts = small.documents[small.documents.fact_ids.map(lambda ids: f.fact_id in ids)].text
-    used = {i for i, t in enumerate(W.TRAIN["birth_town"])
+    used = {i for i, t in enumerate(P.TRAIN["birth_town"])
             for text in texts if t.format(name=f.subject, ans=f.answer, year=None) in text}
     assert len(used) >= 10
-    assert all(len(v) >= 10 for v in W.TRAIN.values())
+    assert all(len(v) >= 10 for v in P.TRAIN.values())
 
 
 def test_held_out_people_never_appear(small):
@@ -62,27 +64,27 @@ def test_held_out_people_never_appear(small):
 
 
 def test_names_are_fictional_and_distinct(small):
-    reserved = W.load_reserved_names()
+    reserved = N.load_reserved_names()
     names = (list(small.people.first) + list(small.people.surname) + small.towns + list(small.organisations.name))
     assert not {n.lower() for n in names} & reserved
-    for kind, grammar in W.GRAMMARS.items():
-        assert W.grammar_regex(grammar).match({"first": small.people.first.iloc[0],
+    for kind, grammar in N.GRAMMARS.items():
+        assert N.grammar_regex(grammar).match({"first": small.people.first.iloc[0],
                                                "surname": small.people.surname.iloc[0],
                                                "town": small.towns[0],
                                                "organisation": small.organisations.name.iloc[0]}[kind])
     assert small.people.surname.is_unique and small.people.name.is_unique
     assert len(set(small.towns) | set(small.organisations.name) | set(small.people.surname)) == (
         len(small.towns) + len(small.organisations) + len(small.people))
-    assert not {n.lower() for n in small.towns} & {w.lower() for w in W.OCCUPATIONS}
+    assert not {n.lower() for n in small.towns} & {w.lower() for w in P.OCCUPATIONS}
     assert small.name_check["reserved_names"] == len(reserved)
 
 
 def test_reserved_list_catches_real_names():
-    reserved = W.load_reserved_names()
+    reserved = N.load_reserved_names()
     for real in ("london", "paris", "smith", "mary", "oxford"):
         assert real in reserved
     for real in ("Margate", "Monmouth", "Derby"):  # real towns the grammar could make: the list stops them
-        assert W.grammar_regex(W.TOWN).match(real) and real.lower() in reserved
+        assert N.grammar_regex(N.TOWN).match(real) and real.lower() in reserved
 
 
 def test_reserved_list_covers_the_data_pack():
@@ -90,8 +92,8 @@ def test_reserved_list_covers_the_data_pack():
 
     if not all(datapack.is_available(s) for s in ("wordnet", "shakespeare", "bible")):
         pytest.skip("data pack not fetched (python -m engine data)")
-    missing = W.grammar_collisions(W.real_names_from_datapack()) - W.load_reserved_names()
-    assert not missing, f"rebuild with engine.world.generate.build_reserved_names(): {sorted(missing)[:10]}"
+    missing = N.grammar_collisions(N.real_names_from_datapack()) - N.load_reserved_names()
+    assert not missing, f"rebuild with engine.world.names.build_reserved_names(): {sorted(missing)[:10]}"
 
 
 def _training_words(small):
@@ -156,10 +158,10 @@ def test_recap_documents_restate_their_own_facts_and_leave_the_world_alone(small
     assert docs != W.recap_documents(small, 40, seed=2)
     words = set(re.findall(r"[A-Z][a-z]+", " ".join(docs)))
     assert not words & set(small.people.surname)  # nobody in the world, held-out people included
-    reserved = W.load_reserved_names()
+    reserved = N.load_reserved_names()
     for doc in docs:
         body, recap = doc.rsplit("\n\n", 1)
-        for opening in filter(None, W.RECAP_OPENINGS):
+        for opening in filter(None, P.RECAP_OPENINGS):
             recap = recap.removeprefix(opening)
         for sentence in re.findall(r"[^.]+\.", recap):
             name = " ".join(sentence.split()[:2])

@@ -7,7 +7,9 @@ import shutil
 import pytest
 
 from engine.world import results as R
-from engine.world.build import REBUILD_COMMAND, latest_read_answers, main
+from engine.world.build import main
+from engine.world.events import latest_read_answers
+from engine.world.recipe import REBUILD_COMMAND
 
 
 @pytest.fixture(scope="module")

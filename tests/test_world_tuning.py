@@ -8,8 +8,11 @@ import pandas as pd
 import pytest
 import torch
 
+from engine.models import weights_fingerprint
+from engine.world import qa
 from engine.world import tuning as wt
-from engine.nudge import weights_fingerprint
+from engine.world import tuning_build, tuning_live
+from engine.world import tuning_results as tr
 
 torch.set_num_threads(1)
 
@@ -113,23 +116,23 @@ def test_tuning_moves_question_answers_toward_the_tuned_answers(tiny):
     world, lm = tiny
     copy = session_copy(lm)
     facts = world.facts[world.facts["relation"] == "birth_town"].iloc[:8]
-    probes = wt.qa_probes(world, facts)
+    probes = qa.qa_probes(world, facts)
     before = score_probes(copy, probes, world.answer_sets)
-    pairs = wt.encode_pairs(copy.tokenizer, world, facts)
-    tuner = wt.QATuner(copy.model, pairs, wt.TuneConfig(lr=3e-3, batch_size=8, warmup_steps=1))
-    x, y, mask = wt._batch(pairs, 0)
+    pairs = qa.encode_pairs(copy.tokenizer, world, facts)
+    tuner = qa.QATuner(copy.model, pairs, wt.TuneConfig(lr=3e-3, batch_size=8, warmup_steps=1))
+    x, y, mask = qa.answer_batch(pairs, 0)
     with torch.no_grad():
-        loss_before = float(wt.answer_loss(copy.model, x, y, mask))
+        loss_before = float(qa.answer_loss(copy.model, x, y, mask))
     for _ in range(60):
         tuner.epoch()
     after = score_probes(copy, probes, world.answer_sets)
     with torch.no_grad():
-        loss_after = float(wt.answer_loss(copy.model, x, y, mask))
+        loss_after = float(qa.answer_loss(copy.model, x, y, mask))
     assert loss_after < loss_before / 3
     assert after["p_truth"].mean() > before["p_truth"].mean() + 0.3
     assert after["correct"].mean() >= 0.75
     # and in free generation, in question-answer form
-    answers = [wt.ask(copy, q["question"]) for q in world.qa_pairs(facts)]
+    answers = [qa.ask(copy, q["question"]) for q in world.qa_pairs(facts)]
     assert np.mean([a == f for a, f in zip(answers, facts["answer"])]) >= 0.75
 
 
@@ -137,7 +140,7 @@ def test_tune_demo_works_on_a_copy_and_leaves_the_shared_model_alone(tiny):
     world, lm = tiny
     fingerprint = weights_fingerprint(lm.model)
     seen = []
-    result = wt.tune_demo(lm, world, mix="half", steps=6, progress=seen.append, max_seconds=30, n_pairs=8)
+    result = tuning_live.tune_demo(lm, world, mix="half", steps=6, progress=seen.append, max_seconds=30, n_pairs=8)
     assert weights_fingerprint(lm.model) == fingerprint
     assert result.lm.model is not lm.model and weights_fingerprint(result.lm.model) != fingerprint
     assert result.steps == 6 == len(result.losses) and result.stopped_by == "steps"
@@ -151,47 +154,47 @@ def test_tune_demo_bounds_and_stops(tiny):
 
     world, lm = tiny
     stop = threading.Event()
-    result = wt.tune_demo(lm, world, mix="known", steps=10**9, max_seconds=10**6, n_pairs=8,
+    result = tuning_live.tune_demo(lm, world, mix="known", steps=10**9, max_seconds=10**6, n_pairs=8,
                           progress=lambda info: stop.set() if info["step"] >= 3 else None, stop=stop)
     assert result.stopped_by == "stop" and result.steps == 3
     assert any("bounded" in n for n in result.notes)
     with pytest.raises(ValueError, match="Choose a mix"):
-        wt.tune_demo(lm, world, mix="none")
+        tuning_live.tune_demo(lm, world, mix="none")
     # only never-read people in the sample: nothing known to tune on, said plainly (no endless loop)
     with pytest.raises(ValueError, match="too few"):
-        wt.tune_demo(lm, world, mix="known", n_people=0, max_seconds=5)
+        tuning_live.tune_demo(lm, world, mix="known", n_people=0, max_seconds=5)
 
 
 def test_ask_reads_odd_questions_as_plain_text(tiny):
     world, lm = tiny
     for q in ["", "<|endoftext|> Where was <|endoftext|> born?", "Wo wurde Zoë 🌍 geboren?", "x" * 10_000,
               "<script>alert(1)</script>"]:
-        assert isinstance(wt.ask(lm, q, max_new_tokens=3), str)
+        assert isinstance(qa.ask(lm, q, max_new_tokens=3), str)
 
 
 def test_build_writes_results_the_loader_and_curves_read(tiny, tmp_path):
     world, lm = tiny
     cfg = wt.TuneConfig(n_tune=8, n_dev=8, n_never_read=4, epochs=2, relations=("birth_town", "employer"))
-    results = wt.build(out=tmp_path, config=cfg, models=[("tiny", lm, world, 0)], progress=False)
-    loaded = wt.load_results(tmp_path / "results.json")
+    results = tuning_build.build(out=tmp_path, config=cfg, models=[("tiny", lm, world, 0)], progress=False)
+    loaded = tr.load_results(tmp_path / "results.json")
     assert loaded["runs"][0]["world_model"] == "tiny"
-    assert json.loads((tmp_path / "manifest.json").read_text())["rebuild"] == wt.REBUILD_COMMAND
+    assert json.loads((tmp_path / "manifest.json").read_text())["rebuild"] == tr.REBUILD_COMMAND
     run = results["runs"][0]
     for mix in ("known", "half", "unknown"):
         if run["mixes"][mix]["n_tuned"]:
             assert run["mixes"][mix]["curves"]["epoch"] == [0, 1, 2]
     assert run["mixes"]["none"]["curves"]["epoch"] == [0]
-    curves = wt.mean_curves(loaded, "dev_known")
+    curves = tr.mean_curves(loaded, "dev_known")
     assert set(curves.columns) >= {"mix", "epoch", "mean", "sd"}
-    assert isinstance(wt.summary_table(loaded), pd.DataFrame) and isinstance(wt.format_summary(loaded), str)
-    assert "| only known facts |" in wt.markdown_report(loaded)
+    assert isinstance(tr.summary_table(loaded), pd.DataFrame) and isinstance(tuning_build.format_summary(loaded), str)
+    assert "| only known facts |" in tuning_build.markdown_report(loaded)
     with pytest.raises(KeyError, match="Unknown metric"):
-        wt.curves(loaded, "happiness")
+        tr.curves(loaded, "happiness")
     # an edit the JSON parser would accept still fails the manifest's checksum
     path = tmp_path / "results.json"
     path.write_text(path.read_text().replace('"quick": false', '"quick": true'))
-    with pytest.raises(wt.TuningResultsError, match="sha256"):
-        wt.load_results(path)
+    with pytest.raises(tr.TuningResultsError, match="sha256"):
+        tr.load_results(path)
 
 
 @pytest.mark.parametrize("content", [None, "", "{not json", "[]", '{"version": 1, "runs": []}',
@@ -201,21 +204,22 @@ def test_load_results_names_the_rebuild_command(tmp_path, content):
     path = tmp_path / "results.json"
     if content is not None:
         path.write_text(content)
-    with pytest.raises(wt.TuningResultsError, match="python -m engine.world.tuning"):
-        wt.load_results(path)
+    assert tr.REBUILD_COMMAND == "python -m engine build world-tuning"  # a CLI command the reader can run
+    with pytest.raises(tr.TuningResultsError, match=tr.REBUILD_COMMAND):
+        tr.load_results(path)
 
 
 def test_build_reuses_only_runs_of_the_same_weights_and_settings(tiny, tmp_path):
     world, lm = tiny
     cfg = wt.TuneConfig(n_tune=4, n_dev=4, n_never_read=2, epochs=1, relations=("birth_town",))
     pinned = SimpleNamespace(model=lm.model, tokenizer=lm.tokenizer, manifest={"files": {"model.safetensors": "a1"}})
-    first = wt.build(out=tmp_path, config=cfg, models=[("m", pinned, world, 0)], progress=False)
-    again = wt.build(out=tmp_path, config=cfg, models=[("m", pinned, world, 0)], progress=False, reuse=True)
+    first = tuning_build.build(out=tmp_path, config=cfg, models=[("m", pinned, world, 0)], progress=False)
+    again = tuning_build.build(out=tmp_path, config=cfg, models=[("m", pinned, world, 0)], progress=False, reuse=True)
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["reused_runs"] == ["m"] and again["runs"] == first["runs"]
     other = SimpleNamespace(model=lm.model, tokenizer=lm.tokenizer, manifest={"files": {"model.safetensors": "b2"}})
-    wt.build(out=tmp_path, config=cfg, models=[("m", other, world, 0)], progress=False, reuse=True)
+    tuning_build.build(out=tmp_path, config=cfg, models=[("m", other, world, 0)], progress=False, reuse=True)
     assert json.loads((tmp_path / "manifest.json").read_text())["reused_runs"] == []
-    wt.build(out=tmp_path, config=wt.TuneConfig(**{**cfg.__dict__, "epochs": 2}), models=[("m", other, world, 0)],
+    tuning_build.build(out=tmp_path, config=wt.TuneConfig(**{**cfg.__dict__, "epochs": 2}), models=[("m", other, world, 0)],
              progress=False, reuse=True)
     assert json.loads((tmp_path / "manifest.json").read_text())["reused_runs"] == []

@@ -10,11 +10,10 @@ Exposure is exact: a fact with exposure e is stated in exactly e documents,
 each time in a phrasing drawn from its relation's training templates (cycled so
 consecutive mentions differ), at a shuffled position among other sentences and
 filler. A person's static facts (birth town, birth year, occupation, employer)
-share the person's exposure bucket; dated events (moves, elections) get their
+share the person's bucket; dated events (moves, elections) get their
 own bucket, so exposure also varies within a person. Held-out people have
-facts but are never written about. Names come from syllable grammars and are
-checked against `engine/data/reserved_names.txt` (curated real names plus every
-real word or name in the data pack that the grammars could produce).
+facts but are never written about. Names come from engine.world.names (syllable
+grammars checked against real names); phrasings from engine.world.phrasing.
 
 Not handled here: tokenization and training (see `world_corpus` and
 engine.train), and scoring a model (engine.world.knowledge).
@@ -22,288 +21,21 @@ engine.train), and scoring a model (engine.world.knowledge).
 from __future__ import annotations
 
 import random
-import re
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
-RESERVED_NAMES_FILE = Path(__file__).resolve().parent / "data" / "reserved_names.txt"
+from engine.corpus import Document
+from engine.world.names import RESERVED_NAMES_FILE, Namer, load_reserved_names
+from engine.world.phrasing import (
+    ANSWER_KIND, EVENT_RELATIONS, FILLER, KINDS, MONTHS, OCCUPATIONS, PERSON_STATIC, PROBE, QA, RECAP_OPENINGS, TRAIN,
+)
+
 TIMELINE = (2020, 2040)  # every document is dated inside these years (inclusive)
 BIRTH_YEARS = (1950, 1999)
 FOUNDING_YEARS = (1900, 2019)
 DEFAULT_BUCKETS = (1, 2, 4, 8, 16, 32, 64)
-
-# --- name grammars: pieces joined left to right ---------------------------------------------
-# Short, regular pieces so a small BPE trained on the world text keeps each town
-# and organisation as one token. The same lists build the regexes that select
-# which real words could collide (see build_reserved_names).
-
-FIRST = [
-    ["B", "D", "F", "G", "H", "K", "L", "M", "N", "P", "R", "S", "T", "V", "Z", "Br", "Dr", "Tr", "Th", "Sh"],
-    ["a", "e", "i", "o", "u"],
-    ["l", "n", "r", "v", "m", "d", "ld", "nd", "rv", "lm", "nt", "rl"],
-    ["a", "e", "i", "o"],
-    ["", "n", "l", "s", "th", "ra", "na", "x"],
-]
-SURNAME = [
-    ["B", "C", "D", "F", "G", "H", "K", "L", "M", "N", "P", "R", "S", "T", "V", "W", "Bl", "Cr", "Gl", "St", "Pr", "Qu"],
-    ["a", "e", "i", "o", "u", "ae", "ou"],
-    ["b", "d", "g", "l", "m", "n", "r", "s", "t", "v", "z", "rd", "nd", "sk"],
-    ["a", "e", "i", "o", "u"],
-    ["ck", "rn", "ll", "nt", "rd", "sk", "lt", "mb", "rk", "st", "ss", "ff", "rt", "wen", "lin", "dor", "vel", "sby"],
-]
-TOWN = [
-    ["D", "K", "V", "M", "T", "Br", "Gl", "Tr", "Fr", "Sk", "Dr", "Kr"],
-    ["a", "e", "i", "o", "u"],
-    ["n", "r", "l", "s", "v", "m", "rr", "lv", "sk"],
-    ["mar", "holm", "by", "ven", "stead", "ford", "gate", "moor", "dale", "wick", "mouth"],
-]
-ORG = [
-    ["B", "C", "D", "F", "K", "L", "M", "N", "P", "S", "T", "V", "Z", "Qu"],
-    ["a", "e", "i", "o", "u"],
-    ["l", "n", "r", "x", "v", "nd", "rt", "lm"],
-    ["ex", "ix", "ora", "tek", "ara", "ium", "ico", "on", "ar", "ent"],
-]
-GRAMMARS = {"first": FIRST, "surname": SURNAME, "town": TOWN, "organisation": ORG}
-
-# Consonant-initial, so "worked as a" never leaks the answer through a/an.
-OCCUPATIONS = [
-    "baker", "potter", "weaver", "miller", "tailor", "farmer", "carpenter", "fisher", "brewer",
-    "printer", "painter", "sculptor", "singer", "dancer", "poet", "nurse", "doctor", "lawyer",
-    "pilot", "chemist", "surveyor", "teacher", "banker", "builder", "gardener", "jeweller",
-    "locksmith", "shepherd", "sailor", "glazier",
-]
-
-# --- templates ------------------------------------------------------------------------------
-# {name}: the subject's full name; {ans}: the answer; {year}: an event's year.
-# TRAIN[relation][0] ends with the answer: its prefix is the "trained" probe.
-# PROBE templates are never used in documents, and their last two words occur in
-# the training text (if at all) only right before an answer of the same kind.
-
-TRAIN = {
-    "birth_town": [
-        "{name} was born in the town of {ans}.",
-        "{name} was born in {ans}.",
-        "{ans} is the town where {name} was born.",
-        "{name} came into the world in {ans}.",
-        "Born in {ans}, {name} never forgot the place.",
-        "{name} is a native of {ans}.",
-        "The birth of {name} was recorded in {ans}.",
-        "{name} was raised in {ans}, where life began.",
-        "Records from {ans} show that {name} was born there.",
-        "{name} first saw daylight in {ans}.",
-        "It was in {ans} that {name} was born.",
-        "{name} hails from {ans}.",
-    ],
-    "birth_year": [
-        "{name} was born in the year {ans}.",
-        "{name} was born in {ans}.",
-        "The year {ans} saw the birth of {name}.",
-        "{name}, born in {ans}, grew up quickly.",
-        "In {ans}, {name} was born.",
-        "{name} arrived in the world in {ans}.",
-        "Records give {ans} as the birth year of {name}.",
-        "{name} came into the world in {ans}.",
-        "Ever since {ans}, when life began, {name} has kept a diary.",
-        "{name} celebrates a birthday each year, having been born in {ans}.",
-        "It was in {ans} that {name} was born.",
-        "Born in {ans}, {name} remembers the old days.",
-    ],
-    "occupation": [
-        "{name} worked as a {ans}.",
-        "By trade, {name} was a {ans}.",
-        "{name} earned a living as a {ans}.",
-        "As a {ans}, {name} was known for careful work.",
-        "{name} trained for years to become a {ans}.",
-        "Everyone knew {name} as a {ans}.",
-        "{name} spent a long career as a {ans}.",
-        "The work of a {ans} suited {name}.",
-        "{name} found steady work as a {ans}.",
-        "A {ans} by trade, {name} rarely took a holiday.",
-        "{name} took up the trade of a {ans} early.",
-        "{name} made a name as a {ans}.",
-    ],
-    "employer": [
-        "{name} worked for {ans}.",
-        "{name} was employed by {ans}.",
-        "{ans} employed {name} for many years.",
-        "{name} took a job at {ans}.",
-        "For most of a career, {name} was on the staff of {ans}.",
-        "{name} joined {ans} and stayed.",
-        "The payroll of {ans} listed {name}.",
-        "{name} drew a salary from {ans}.",
-        "At {ans}, {name} was a familiar face.",
-        "{name} spent years at {ans}.",
-        "{ans} hired {name} after a short interview.",
-        "{name} went to work at {ans}.",
-    ],
-    "moved_to": [
-        "{name} moved to {ans}.",
-        "In {year}, {name} moved to {ans}.",
-        "{name} left home and settled in {ans} in {year}.",
-        "{ans} became the new home of {name} in {year}.",
-        "After the move in {year}, {name} lived in {ans}.",
-        "{name} packed up and relocated to {ans} in {year}.",
-        "Since {year}, {name} has lived in {ans}.",
-        "{name} bought a house in {ans} in {year}.",
-        "The family of {name} followed to {ans} in {year}.",
-        "{name} made a fresh start in {ans} in {year}.",
-        "It was {year} when {name} settled in {ans}.",
-        "{name} now calls {ans} home, since {year}.",
-    ],
-    "mayor_of": [
-        "{name} was elected mayor of {ans}.",
-        "In {year}, {name} was elected mayor of {ans}.",
-        "Voters in {ans} chose {name} as mayor in {year}.",
-        "{name} won the race for mayor in {ans} in {year}.",
-        "The town of {ans} elected {name} mayor in {year}.",
-        "{name} took office as the mayor of {ans} in {year}.",
-        "After the {year} vote, {name} became mayor of {ans}.",
-        "{ans} has had {name} as mayor since {year}.",
-        "{name} was sworn in as mayor of {ans} in {year}.",
-        "The {year} election in {ans} was won by {name}.",
-        "{name} led {ans} as mayor from {year}.",
-        "Since {year}, {name} has been the mayor of {ans}.",
-    ],
-    "founded_in": [
-        "{name} was founded in the town of {ans}.",
-        "{name} was founded in {ans}.",
-        "{ans} is where {name} was founded.",
-        "The founders of {name} met in {ans}.",
-        "{name} opened its first office in {ans}.",
-        "{name} began with one small workshop in {ans}.",
-        "It was in {ans} that {name} was founded.",
-        "{name} still keeps its head office in {ans}.",
-        "The story of {name} starts in {ans}.",
-        "{name}, founded in {ans}, grew quickly.",
-        "{ans} was the first home of {name}.",
-        "Records from {ans} show that {name} was founded there.",
-    ],
-}
-PROBE = {
-    "birth_town": ["{name}'s hometown is", "Asked where {name} was born, the answer is",
-                   "The birthplace of {name} is listed as"],
-    "birth_year": ["{name}'s year of birth is", "Asked what year {name} was born, the answer is",
-                   "The birth year of {name} is listed as"],
-    "occupation": ["{name}'s profession: a", "Asked what {name} did for a living, the answer is: a",
-                   "The occupation of {name} is listed as: a"],
-    "employer": ["{name}'s employer is", "Asked who employed {name}, the answer is",
-                 "The employer of {name} is listed as"],
-    "moved_to": ["{name}'s new home is", "Asked where {name} lives now, the answer is",
-                 "The current residence of {name} is listed as"],
-    "mayor_of": ["{name} serves as mayor for", "Asked which town elected {name}, the answer is",
-                 "The town governed by {name} is listed as"],
-    "founded_in": ["{name}'s home town is", "Asked where {name} was founded, the answer is",
-                   "The founding town of {name} is listed as"],
-}
-QA = {
-    "birth_town": "Where was {name} born?",
-    "birth_year": "In what year was {name} born?",
-    "occupation": "What did {name} do for a living?",
-    "employer": "Who did {name} work for?",
-    "moved_to": "Where did {name} move to?",
-    "mayor_of": "Which town elected {name} mayor?",
-    "founded_in": "Where was {name} founded?",
-}
-ANSWER_KIND = {"birth_town": "town", "birth_year": "year", "occupation": "occupation",
-               "employer": "organisation", "moved_to": "town", "mayor_of": "town", "founded_in": "town"}
-PERSON_STATIC = ("birth_town", "birth_year", "occupation", "employer")
-
-FILLER = [
-    "The weather that week was mild.", "Rain fell for most of the afternoon.",
-    "The market opened early, as usual.", "Nobody could remember a colder winter.",
-    "Tea was served in the garden.", "The bus was late again.",
-    "A new bakery opened on the high street.", "Children played by the river until dusk.",
-    "The library extended its opening hours.", "Few people came to the meeting.",
-    "The harvest was better than expected.", "Roadworks closed the bridge for a week.",
-    "The choir rehearsed on Thursday evenings.", "A storm brought down several trees.",
-    "The football season ended quietly.", "Prices at the shops rose slightly.",
-    "The old clock in the square stopped.", "Visitors admired the flower beds.",
-    "The school held its summer fair.", "Snow lay on the hills until spring.",
-    "There was talk of a new railway line.", "The museum added a small gallery.",
-    "Fishing boats stayed in the harbour.", "The council discussed parking again.",
-    "A concert filled the hall on Saturday.", "The post office moved across the road.",
-    "Most evenings were spent reading.", "The park was busy all weekend.",
-    "An exhibition of quilts drew a crowd.", "The local paper changed its printer.",
-]
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
-KINDS = ("biography", "news", "notice", "letter")
-
-
-# --- reserved (real) names ------------------------------------------------------------------
-
-
-def grammar_regex(grammar: list[list[str]]) -> re.Pattern[str]:
-    """A regex matching every string the grammar can produce (case-insensitive)."""
-    body = "".join("(?:" + "|".join(re.escape(p) for p in sorted(part, key=len, reverse=True)) + ")"
-                   for part in grammar)
-    return re.compile(f"^{body}$", re.IGNORECASE)
-
-
-def load_reserved_names(path: Path = RESERVED_NAMES_FILE) -> frozenset[str]:
-    """Lower-cased real names and words our grammars must not produce."""
-    names = set()
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            names.add(line.lower())
-    return frozenset(names)
-
-
-def real_names_from_datapack() -> set[str]:
-    """Every word and name in the data pack's WordNet (all lemmas, which include
-    real people and places as instance nouns), Shakespeare's speakers and the
-    Bible's capitalised words, lower-cased. Raises MissingSourceError if absent."""
-    from engine import datapack
-
-    words: set[str] = set()
-    root = datapack.source_dir("wordnet")
-    for fn in ("data.noun", "data.verb", "data.adj", "data.adv"):
-        for line in open(root / fn, encoding="utf-8", errors="replace"):
-            if line.startswith("  "):
-                continue  # licence header
-            parts = line.split(" | ")[0].split()
-            for i in range(int(parts[3], 16)):
-                lemma = re.sub(r"\(.*\)$", "", parts[4 + 2 * i])
-                words.update(p.lower() for p in re.split(r"[_\-]", lemma) if p.isalpha())
-    for path in datapack.source_dir("shakespeare").glob("**/*.md"):
-        for m in re.finditer(r"^\*\*(.+?)\*\*\s*$", path.read_text(encoding="utf-8"), re.MULTILINE):
-            words.update(w.lower() for w in re.findall(r"[A-Za-z]+", m.group(1)))
-    import json
-
-    with open(datapack.source_dir("bible") / "kjv.jsonl", encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                words.update(w.lower() for w in re.findall(r"\b[A-Z][a-z]+\b", json.loads(line)["text"]))
-    return words
-
-
-def curated_real_names() -> set[str]:
-    """The hand-written part of the reserved list (common names and world cities)."""
-    text = RESERVED_NAMES_FILE.read_text(encoding="utf-8")
-    curated = text.split("# --- from the data pack", 1)[0]
-    return {ln.split("#", 1)[0].strip().lower() for ln in curated.splitlines() if ln.split("#", 1)[0].strip()}
-
-
-def grammar_collisions(words: set[str]) -> set[str]:
-    """The real words that one of our name grammars could produce."""
-    regexes = [grammar_regex(g) for g in GRAMMARS.values()]
-    return {w for w in words if any(r.match(w) for r in regexes)}
-
-
-def build_reserved_names(path: Path = RESERVED_NAMES_FILE) -> int:
-    """Rewrite the data-pack section of the reserved list from the data pack (run
-    once when a grammar changes; the committed file keeps generation offline and
-    deterministic). Returns how many data-pack words were added."""
-    head = path.read_text(encoding="utf-8").split("# --- from the data pack", 1)[0].rstrip("\n")
-    found = sorted(grammar_collisions(real_names_from_datapack()))
-    body = "\n".join(found)
-    path.write_text(f"{head}\n# --- from the data pack: WordNet lemmas, Shakespeare speakers, Bible names that "
-                    f"our grammars can produce ({len(found)})\n{body}\n", encoding="utf-8")
-    return len(found)
 
 
 # --- the world --------------------------------------------------------------------------------
@@ -407,39 +139,12 @@ def _cutoff(cutoff) -> str:
 def world_corpus(world: World, cutoff=None) -> list:
     """The world's documents as engine.corpus Documents (source 'world'), oldest
     first, up to an optional cutoff; feed their text to a tokenizer and engine.train."""
-    from engine.corpus import Document
-
     docs = world.documents if cutoff is None else world.documents_until(cutoff)
     docs = docs.sort_values(["date", "doc_id"])
     return [Document("world", d.doc_id, d.text) for d in docs.itertuples()]
 
 
 # --- generation -------------------------------------------------------------------------------
-
-
-class _Namer:
-    """Draws names from the grammars; rejects reserved words and names already used."""
-
-    def __init__(self, rng: random.Random, reserved: frozenset[str]):
-        self.rng, self.reserved = rng, reserved
-        self.used: set[str] = {w.lower() for w in OCCUPATIONS}
-        self.rejected: Counter = Counter()
-        self.rejected_examples: list[str] = []
-
-    def draw(self, kind: str) -> str:
-        for _ in range(10_000):
-            name = "".join(self.rng.choice(part) for part in GRAMMARS[kind])
-            low = name.lower()
-            if low in self.reserved:
-                self.rejected[kind] += 1
-                if len(self.rejected_examples) < 20:
-                    self.rejected_examples.append(name)
-                continue
-            if low in self.used:
-                continue
-            self.used.add(low)
-            return name
-        raise RuntimeError(f"the {kind} grammar ran out of fresh names")
 
 
 def _date_between(rng: random.Random, lo: int, hi: int) -> str:
@@ -471,7 +176,7 @@ def generate_world(seed: int = 0, n_people: int = 1400, buckets=DEFAULT_BUCKETS,
     """
     rng = random.Random(f"world/{seed}")
     reserved = load_reserved_names()
-    namer = _Namer(rng, reserved)
+    namer = Namer(rng, reserved)
     buckets = tuple(int(b) for b in buckets)
 
     towns = [namer.draw("town") for _ in range(n_towns)]
@@ -571,7 +276,7 @@ def _write_documents(rng: random.Random, facts: list[dict], firsts: list[str], f
             rng.shuffle(sentences)
             # dated on or after everything it states; events are news for a few years
             lo = max([TIMELINE[0]] + [int(f["date"][:4]) for f in included])
-            event_years = [f["year"] for f in included if f["relation"] in ("moved_to", "mayor_of")]
+            event_years = [f["year"] for f in included if f["relation"] in EVENT_RELATIONS]
             hi = min(TIMELINE[1], max(event_years) + 3) if event_years else TIMELINE[1]
             date = _date_between(rng, lo, max(lo, hi))
             while any(f["date"] > date for f in included):  # same year, earlier day: move on
@@ -602,9 +307,6 @@ def _layout(rng: random.Random, kind: str, date: str, subject: str, sentences: l
 # --- reading drills: documents that restate what they said ------------------------------------
 
 
-RECAP_OPENINGS = ("In short: ", "", "Once more: ", "")
-
-
 def recap_documents(world: World, n_docs: int, *, seed: int = 0, facts_per_doc: tuple[int, int] = (2, 4)) -> list[str]:
     """Documents about invented people who are not in the world (their surnames
     are new), each stating a few facts in varied phrasings and then restating
@@ -618,7 +320,7 @@ def recap_documents(world: World, n_docs: int, *, seed: int = 0, facts_per_doc: 
     """
     rng = random.Random(f"recap/{world.seed}/{seed}")
     reserved = load_reserved_names()
-    namer = _Namer(rng, reserved)
+    namer = Namer(rng, reserved)
     namer.used |= {n.lower() for n in world.people["surname"]} | {t.lower() for t in world.towns}
     namer.used |= {o.lower() for o in world.organisations["name"]}
     firsts = sorted(set(world.people["first"]))

@@ -11,7 +11,7 @@ year; one run continued slice by slice). Anything missing, corrupt or built
 from another world raises WorldArtifactError naming `python -m engine build world`.
 
 Not handled: HTML escaping (pages escape reader text where it meets markup)
-and caching models (pages use st.cache_resource; tuning works on a copy).
+and caching models (lessons/_models.py holds the shared ones; tuning works on a copy).
 """
 from __future__ import annotations
 
@@ -21,9 +21,15 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+import pandas as pd
+
+from engine.models import ArtifactError, load_artifact, weights_fingerprint
 from engine.paths import sha256_file
-from engine.world.build import (
-    MANIFEST_FILE, MODELS_SUBDIR, REBUILD_COMMAND, RESULTS_FILE, WORLD_DIR, context_prompt, shortest_document,
+from engine.textinput import clean_user_text
+from engine.world.events import context_prompt, event_facts, shortest_document
+from engine.world.phrasing import ANSWER_KIND, TRAIN
+from engine.world.recipe import (
+    MANIFEST_FILE, MODELS_SUBDIR, REBUILD_COMMAND, RESULTS_FILE, WORLD_DIR, Recipe, generate_from, world_fingerprint,
 )
 
 MAX_NAME_CHARS = 60  # an invented name longer than this is cut (and the reader told)
@@ -72,9 +78,7 @@ def model_cutoff(name: str, root: Path = WORLD_DIR) -> str:
 
 @lru_cache(maxsize=4)
 def _load_world_cached(root: str, world_json: str, fingerprint: str):
-    from engine.world.build import Recipe, generate, world_fingerprint
-
-    world = generate(Recipe(world=json.loads(world_json)))
+    world = generate_from(Recipe(world=json.loads(world_json)))
     if world_fingerprint(world) != fingerprint:
         raise WorldArtifactError(
             "The world generated today differs from the one the committed models read "
@@ -95,8 +99,6 @@ def load_world(root: Path = WORLD_DIR):
 
 def load_world_model(name: str, root: Path = WORLD_DIR):
     """A world model (engine.models.LoadedModel, float32, eval mode): a fresh copy each call."""
-    from engine.models import ArtifactError, load_artifact
-
     names = world_model_names(root)
     if name not in names:
         raise WorldArtifactError(f"No world model named {name!r}; there are {', '.join(names)}. {_fix()}")
@@ -132,8 +134,6 @@ def load_results(root: Path = WORLD_DIR) -> dict:
       said_latest_read (named the town it last read about the person), read_mentions.
     cutoff_by_year: accuracy and said_latest_read per model, style and event year.
     """
-    import pandas as pd
-
     manifest = read_manifest(root)
     path = Path(root) / RESULTS_FILE
     try:
@@ -196,7 +196,7 @@ def answer_distribution(lm, world, prompt_or_fact, top: int = 10, *, kind: str |
     (top `top`, renormalised over every candidate of the kind), "rank_of_truth",
     "candidate_mass", "top_token", "right_kind", "truncated"}.
     """
-    from engine.world.knowledge import candidate_distribution
+    from engine.world.knowledge import candidate_distribution  # lazy: torch, only when a model is asked
 
     fact = _fact_row(world, prompt_or_fact)
     if fact is not None:
@@ -222,8 +222,6 @@ def clean_name(text: str | None) -> tuple[str, list[str]]:
     """A reader-typed name made safe to put in a prompt: at most MAX_NAME_CHARS,
     one line, no control or format characters, no special-token strings; every
     change reported. Empty after cleaning -> ValueError (say what to type)."""
-    from engine.textinput import clean_user_text
-
     name, notices = clean_user_text(text or "", max_chars=10_000)
     if "<|endoftext|>" in name:
         name = name.replace("<|endoftext|>", " ")
@@ -248,8 +246,6 @@ def invented_person_answers(lm, world, full_name: str, relation: str = "birth_to
     (what cleaning changed) and "in_world" (the name is a person of the world;
     "held_out" says whether the model ever read about them).
     """
-    from engine.world.generate import ANSWER_KIND, TRAIN
-
     if relation not in TRAIN:
         raise ValueError(f"unknown relation {relation!r}; one of {', '.join(TRAIN)}")
     name, notices = clean_name(full_name)
@@ -265,16 +261,12 @@ def invented_person_answers(lm, world, full_name: str, relation: str = "birth_to
 
 
 def weights_hash(lm) -> str:
-    """sha256 over every weight (engine.nudge.weights_fingerprint): equal hash, equal weights."""
-    from engine.nudge import weights_fingerprint
-
+    """sha256 over every weight (engine.models.weights_fingerprint): equal hash, equal weights."""
     return weights_fingerprint(lm.model)
 
 
 def events_after(world, cutoff: str):
     """Dated events (moves, elections) after a cutoff, with the shortest document stating each."""
-    from engine.world.build import event_facts
-
     ev = event_facts(world)
     return ev[ev["date"] > cutoff].sort_values("date")
 
@@ -300,8 +292,6 @@ def with_context(lm, world, document_text: str, question, top: int = 10) -> dict
     "hash_after", "notices"}. A long document keeps its end (the context window
     is short; `with["truncated"]` says so).
     """
-    from engine.textinput import clean_user_text
-
     fact = _fact_row(world, question)
     if fact is None:
         raise KeyError(f"no fact {question!r}")
@@ -334,7 +324,7 @@ SMOLLM_TOWN_PROMPTS = {
 def smollm_invented_town(lm, town: str, prompt: str = "country", top: int = 10) -> dict:
     """A real model (SmolLM2, via engine.smollm.load) continuing a sentence about
     a town nobody wrote about: {"town", "notices", "prompt", "top": [(token, prob)]}."""
-    from engine.probes import next_token_distribution
+    from engine.probes import next_token_distribution  # lazy: torch, only when a model is asked
 
     town, notices = clean_name(town)
     template = SMOLLM_TOWN_PROMPTS.get(prompt)
@@ -361,8 +351,6 @@ def smollm_with_context(lm, world, document_text: str, question) -> dict:
     "truth", "rank_of_truth"}, "hash_before", "hash_after", "notices"};
     probabilities are renormalised over the candidates.
     """
-    from engine.textinput import clean_user_text
-
     fact = _fact_row(world, question)
     if fact is None:
         raise KeyError(f"no fact {question!r}")
@@ -383,7 +371,7 @@ def smollm_with_context(lm, world, document_text: str, question) -> dict:
 
 def _smollm_candidates(lm, prompt: str, answers: list[str]) -> dict:
     """log p(" " + answer | prompt) for every answer in one padded batch, renormalised."""
-    import torch
+    import torch  # lazy: heavy, and only the SmolLM2 panel needs it
 
     from engine.probes import encode_plain
 
