@@ -49,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
         if args.threads:
             rest += ["--threads", str(args.threads)]
         return int(importlib.import_module(DELEGATED[args.target]).main(rest) or 0)
+    if args.rest:  # words after `build base` would be silently ignored: refuse them instead
+        raise SystemExit(f"build {args.target} takes no further words; got: {' '.join(args.rest)}")
     if args.target == "tokenizer":
         build_tokenizer(vocab_size=args.vocab_size)
     elif args.target == "base":
