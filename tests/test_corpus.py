@@ -138,12 +138,8 @@ def test_new_sources_register_as_readers(roots, tmp_path):
 
 
 @pytest.mark.network
-def test_real_corpus_sources():
-    datapack = pytest.importorskip("engine.datapack")
-    try:
-        roots = {name: datapack.ensure(name) for name in OURS}
-    except datapack.DataPackError as exc:
-        pytest.skip(f"data pack unavailable: {exc}")
+def test_real_corpus_sources(data_pack):
+    roots = {name: data_pack[name] for name in OURS}
     assert len(list(corpus.read_bbc_articles(roots["bbc-news"]))) == 2225
     rows = corpus.statistics(corpus.documents(OURS, roots=roots))
     counts = {}

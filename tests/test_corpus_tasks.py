@@ -1,18 +1,13 @@
 """Pretraining reads the classification tasks' domains but never their held-out text."""
 import pytest
 
-from engine import corpus, datapack, tasks
+from engine import corpus, tasks
 
 pytestmark = pytest.mark.network  # reads (and if needed fetches) the real data pack
 
 
 @pytest.fixture(scope="module")
-def corpus_texts():
-    for name in ("bbc-news", "sms-spam", "rotten-tomatoes"):
-        try:
-            datapack.ensure(name)
-        except datapack.DataPackError as exc:
-            pytest.skip(f"data pack unavailable: {exc}")
+def corpus_texts(data_pack):
     docs = corpus.documents(["bbc-news", "sms-spam", "rotten-tomatoes"])
     return [d.text for d in docs]
 

@@ -6,6 +6,7 @@ import torch
 from safetensors import safe_open
 
 from engine import models, ourtokenizer, paths
+from lanes import skip_or_fail
 from engine.presets import get_preset
 
 TEXT = "To be, or not to be, that is the question. In the beginning was the word. " * 20
@@ -112,7 +113,7 @@ def test_save_replaces_atomically(saved, tokenizer):
 
 def test_committed_base_model_loads():
     if not (models.MODELS_DIR / "base").is_dir():
-        pytest.skip("base model not built yet (python -m engine build base)")
+        skip_or_fail("base model not built yet (python -m engine build base)")
     loaded = models.load_artifact("base")
     assert loaded.manifest["val_losses"] and loaded.manifest["data_pack"]
     ids = loaded.tokenizer("ROMEO:\n", return_tensors="pt").input_ids

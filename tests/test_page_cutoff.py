@@ -183,7 +183,7 @@ def test_corrupt_model_shows_the_rebuild_command(monkeypatch, tmp_path, variants
 
 
 @pytest.mark.slow
-def test_real_model_reads_the_document_and_keeps_its_weights(monkeypatch):
+def test_real_model_reads_the_document_and_keeps_its_weights(monkeypatch, smollm2):
     from engine import smollm
 
     if not smollm.is_converted():

@@ -158,7 +158,7 @@ def test_smollm_section_degrades_without_the_data_pack(page, tmp_path, monkeypat
 
 
 @pytest.mark.slow
-def test_smollm_answers_about_an_invented_town(page):
+def test_smollm_answers_about_an_invented_town(page, smollm2_gguf):
     from engine import smollm
 
     if not smollm.gguf_available():

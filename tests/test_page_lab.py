@@ -74,7 +74,7 @@ def test_query_params_set_the_inputs(page):
     assert at.slider(key="seconds").value == 20 and at.slider(key="steps").value == 200
 
 
-def test_corpus_source_reads_a_slice(page):
+def test_corpus_source_reads_a_slice(page, data_pack):
     from engine import datapack
 
     if not datapack.is_available("shakespeare"):

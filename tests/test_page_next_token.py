@@ -186,7 +186,7 @@ def test_real_base_model(monkeypatch):
 
 
 @pytest.mark.slow
-def test_smollm2_page_when_converted(page):
+def test_smollm2_page_when_converted(page, smollm2_gguf):
     from engine import smollm
 
     if not smollm.gguf_available():

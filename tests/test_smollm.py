@@ -33,9 +33,7 @@ def test_hub_unreachable_is_a_plain_message():
 
 @pytest.mark.slow
 @pytest.mark.network
-def test_smollm2_converts_once_and_knows_paris():
-    if not smollm.gguf_available():
-        pytest.skip("SmolLM2 GGUF not fetched: python -m engine data smollm2")
+def test_smollm2_converts_once_and_knows_paris(smollm2_gguf):
     from engine import probes
 
     lm = smollm.load()  # converts into the cache on first run (~30 s), then reuses it

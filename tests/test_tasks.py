@@ -9,16 +9,12 @@ from engine import tasks
 from engine.transfer import baselines
 from engine.tasks import Example, few_shot, normalise
 
-# Tests on the real files are marked network: a missing data-pack source is fetched.
+# Tests on the real files are marked network: a missing data-pack source is fetched (conftest's data_pack).
 
 
 @pytest.fixture(scope="module")
-def roots():
-    datapack = pytest.importorskip("engine.datapack")
-    try:
-        return {name: datapack.ensure(t.source) for name, t in tasks.TASKS.items()}
-    except datapack.DataPackError as exc:
-        pytest.skip(f"data pack unavailable: {exc}")
+def roots(data_pack):
+    return {name: data_pack[t.source] for name, t in tasks.TASKS.items()}
 
 
 @pytest.fixture(scope="module")

@@ -19,9 +19,7 @@ def test_fingerprint_works_for_bfloat16_weights_and_sees_a_change():
     assert weights_fingerprint(model) != before
 
 
-def test_smollm2_follows_a_post_cutoff_document_and_keeps_its_weights():
-    if not smollm.gguf_available():
-        pytest.skip("SmolLM2 GGUF not fetched: python -m engine data smollm2")
+def test_smollm2_follows_a_post_cutoff_document_and_keeps_its_weights(smollm2_gguf):
     from engine.world import results as wr
 
     world = wr.load_world()

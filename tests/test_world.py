@@ -87,7 +87,7 @@ def test_reserved_list_catches_real_names():
         assert N.grammar_regex(N.TOWN).match(real) and real.lower() in reserved
 
 
-def test_reserved_list_covers_the_data_pack():
+def test_reserved_list_covers_the_data_pack(data_pack):
     from engine import datapack
 
     if not all(datapack.is_available(s) for s in ("wordnet", "shakespeare", "bible")):
