@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 from apptest_helpers import assert_clean, all_text
 
 from engine import nudge
+from engine.models import weights_fingerprint
 from tests import tiny_lm
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,7 +116,7 @@ def test_nudge_is_session_owned_and_reset_works(page):
     assert_clean(a)
     state = a.session_state["nudge_state"]
     shared = state["source"]
-    fingerprint = nudge.weights_fingerprint(shared.model)
+    fingerprint = weights_fingerprint(shared.model)
     assert state["steps"] == 1 and state["result"].p_after > state["result"].p_before
     assert not nudge.parameters_equal(state["lm"].model, shared.model)
 
@@ -129,14 +130,14 @@ def test_nudge_is_session_owned_and_reset_works(page):
     b_state = b.session_state["nudge_state"]
     assert b_state["source"] is shared  # both sessions read the same cached model...
     assert b_state["lm"].model is not state["lm"].model  # ...and nudge their own copies
-    assert nudge.weights_fingerprint(shared.model) == fingerprint  # the shared model never changed
+    assert weights_fingerprint(shared.model) == fingerprint  # the shared model never changed
     # A's copy carries only A's step
     a.button(key="step").click().run()
     assert a.session_state["nudge_state"]["steps"] == 2 and b.session_state["nudge_state"]["steps"] == 1
     a.button(key="reset").click().run()
     assert_clean(a)
     assert "nudge_state" not in a.session_state
-    assert nudge.weights_fingerprint(shared.model) == fingerprint
+    assert weights_fingerprint(shared.model) == fingerprint
 
 
 def test_multi_token_target_is_explained(page):

@@ -1,0 +1,143 @@
+"""The next-token page's readings: each sentence it prints about a measured result (a
+distribution, a score, a gradient step), computed here from engine.probes' and engine.nudge's
+typed results so a test can check the words against the numbers.
+
+Wording as the page had it (a later pass revises it). Reader and model text inside a sentence is
+passed through display.md (markdown) or shown with visible_text and !r (alt texts).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from engine import probes
+from engine.nexttoken.display import md
+from engine.nudge import NudgeResult, Target
+from engine.textinput import visible_text
+
+
+# ------------------------------------------------ 1. one prediction
+
+def start_token_note(dist: probes.NextTokenDistribution, tokenizer) -> str | None:
+    """Why an empty prefix still gets a prediction; None when the prefix has tokens."""
+    if not dist.prefix.used_start_token:
+        return None
+    return ("The prefix is empty, and a model needs at least one token to predict from. So it starts from "
+            f"the start-of-document token ({md(probes.token_piece(tokenizer, dist.prefix.ids[0]))}): these are its "
+            "guesses for the very first token of a new text.")
+
+
+def dropped_note(dist: probes.NextTokenDistribution) -> str | None:
+    """How much of a long prefix the window left out; None when it all fits."""
+    if not dist.prefix.dropped:
+        return None
+    return (f"The prefix is longer than the model's window; only its last {len(dist.prefix.ids):,} tokens "
+            f"are read ({dist.prefix.dropped:,} dropped).")
+
+
+def top_alt(dist: probes.NextTokenDistribution) -> str:
+    top = dist.top
+    return (f"Top {len(top)} next tokens: most likely {visible_text(top[0].text)!r} at {top[0].prob:.1%}; "
+            f"these {len(top)} hold {dist.top_mass:.1%} of the probability; entropy {dist.entropy_bits:.2f} bits.")
+
+
+# ------------------------------------------------ 2. sampling settings
+
+def kept(reshaped: np.ndarray) -> int:
+    """How many tokens keep any chance after the sampling settings."""
+    return int((reshaped > 0).sum())
+
+
+def reshape_alt(reshaped: np.ndarray, *, vocab_size: int, temperature: float, top_k: int, top_p: float) -> str:
+    return (f"Before and after temperature {temperature:g}, top-k {top_k or 'off'}, top-p {top_p:g}: "
+            f"{kept(reshaped):,} of {vocab_size:,} tokens can still be drawn; the likeliest now has "
+            f"{reshaped.max():.1%}.")
+
+
+def reshape_caption(reshaped: np.ndarray, dist: probes.NextTokenDistribution, *, vocab_size: int) -> str:
+    return (f"After these settings {kept(reshaped):,} of {vocab_size:,} tokens keep any chance; "
+            f"entropy {probes.entropy_bits(reshaped):.2f} bits (was {dist.entropy_bits:.2f}).")
+
+
+def draws_sentence(tokenizer, draws: list[int]) -> str:
+    return "Twelve draws with these settings: " + " , ".join(md(probes.token_piece(tokenizer, d)) for d in draws)
+
+
+# ------------------------------------------------ 4. a whole continuation
+
+def continuation_total(score: probes.ContinuationScore) -> str:
+    """The continuation's log-probability in nats and bits, and as odds."""
+    p_total = float(np.exp(score.total_nats))
+    odds = (f" (about 1 in {1 / p_total:,.0f})." if 1e-6 < p_total < 0.5
+            else f" (about 1 in {1 / p_total:.1e})." if 0 < p_total <= 1e-6 else ".")
+    return (f"Total: **{score.total_nats:.2f} nats = {score.total_bits:.2f} bits**, a probability of "
+            f"{p_total:.3g}" + odds)
+
+
+def continuation_dropped(score: probes.ContinuationScore) -> str | None:
+    if not score.dropped:
+        return None
+    return f"{score.dropped} tokens at the end were left out to fit the model's window."
+
+
+# ------------------------------------------------ 5. the causal view
+
+def mask_alt(n: int) -> str:
+    return (f"Causal mask for {n} tokens: a lower triangle, so the prediction of each token sees the "
+            "start token and the tokens before it, never the ones after.")
+
+
+def surprise_alt(pl: probes.PositionLoss) -> str:
+    bits = [t.bits for t in pl.tokens]
+    worst = int(np.argmax(bits))
+    return (f"Loss at each of {len(bits)} positions; the most surprising token is "
+            f"{visible_text(pl.tokens[worst].text)!r} at {bits[worst]:.1f} bits; "
+            f"the average is {np.mean(bits):.2f} bits per token.")
+
+
+def average_loss_caption(pl: probes.PositionLoss) -> str:
+    return (f"Average loss: {pl.mean_loss:.2f} nats = {np.mean([t.bits for t in pl.tokens]):.2f} bits per token. "
+            "Pretraining lowers exactly this average, over billions of positions.")
+
+
+# ------------------------------------------------ 6. the one-step microscope
+
+def target_note(target: Target) -> str:
+    """Which token the step pushes up, and what became of the reader's word on the way."""
+    note = f"The step pushes up the token **{md(target.piece)}**"
+    if target.added_space:
+        note += " (with the space a word carries after another word)"
+    if target.n_tokens > 1:
+        note += f". Your target is {target.n_tokens} tokens long; the step nudges only its first token"
+    return note + "."
+
+
+def standing(now: probes.NextTokenDistribution, target: Target, *, steps: int, vocab_size: int) -> str:
+    """Where the target stands now in this reader's copy."""
+    return (f"Right now (after {steps} step{'s' if steps != 1 else ''} in your session): "
+            f"p(target) = **{now.prob_of(target.token_id):.2%}**, rank **{now.rank_of(target.token_id):,}** "
+            f"of {vocab_size:,}.")
+
+
+def other_step_caption(result: NudgeResult, prefix: str, target: Target) -> str | None:
+    """Said when the result shown is from a step on another prefix or target than the boxes hold now."""
+    if result.prefix == prefix and result.target.token_id == target.token_id:
+        return None
+    return ("This is the last step you took, on its own prefix and target: "
+            f"{md(result.prefix)} → {md(result.target.piece)}")
+
+
+def overshoot_warning(result: NudgeResult) -> str | None:
+    """Said when the step made the target less likely (the learning rate overshot)."""
+    if result.p_after >= result.p_before:
+        return None
+    return ("The step made the target *less* likely: the learning rate was so large that the step "
+            "jumped past the low point of the loss. Try a smaller one.")
+
+
+def step_alt(result: NudgeResult) -> str:
+    return (f"One step at learning rate {result.lr:g} moved p({visible_text(result.target.piece)!r}) "
+            f"from {result.p_before:.2%} to {result.p_after:.2%}; the other top tokens share the loss.")
+
+
+def related_heading(result: NudgeResult) -> str:
+    return f"**Other prefixes**: the same step changed p({md(result.target.piece)}) after these too."

@@ -1,0 +1,129 @@
+"""engine.nexttoken: the next-token page's readings, views and session helpers, fed the probes'
+and nudge's results on a tiny stand-in model, and the microscope's example held against the
+committed base model."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine import nudge, probes
+from engine.models import weights_fingerprint
+from engine.nexttoken import display, examples, readings, session, views
+from tests import tiny_lm
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def lm(tmp_path_factory):
+    return tiny_lm.load(tiny_lm.build(tmp_path_factory.mktemp("tiny_nexttoken")))
+
+
+def test_markdown_and_label_text_is_inert():
+    assert display.md("**[x](javascript:1)**") == "\\*\\*\\[x\\]\\(javascript\\:1\\)\\*\\*"
+    assert display.md(" a\n") == "·a↵"
+    assert display.label("<b> x") == "&lt;b&gt;·x"
+
+
+def test_distribution_readings(lm):
+    dist = probes.next_token_distribution(lm, "The cat sat on the", top_k=5)
+    top = dist.top[0]
+    alt = readings.top_alt(dist)
+    assert alt.startswith(f"Top 5 next tokens: most likely {display.visible_text(top.text)!r} at {top.prob:.1%}")
+    assert f"entropy {dist.entropy_bits:.2f} bits" in alt
+    assert readings.start_token_note(dist, lm.tokenizer) is None and readings.dropped_note(dist) is None
+    empty = probes.next_token_distribution(lm, "")
+    assert "start-of-document token (\\<\\|endoftext\\|\\>)" in readings.start_token_note(empty, lm.tokenizer)
+    long = probes.next_token_distribution(lm, "the cat " * 200)
+    assert readings.dropped_note(long) == (f"The prefix is longer than the model's window; only its last 64 tokens "
+                                           f"are read ({long.prefix.dropped:,} dropped).")
+
+
+def test_sampling_readings_count_what_is_kept(lm):
+    dist = probes.next_token_distribution(lm, "The cat sat on the")
+    reshaped = probes.reshape(dist.logits, top_k=3)
+    v = len(lm.tokenizer)
+    assert readings.kept(reshaped) == 3
+    assert f"3 of {v:,} tokens can still be drawn" in readings.reshape_alt(reshaped, vocab_size=v, temperature=1,
+                                                                           top_k=3, top_p=1)
+    assert readings.reshape_caption(reshaped, dist, vocab_size=v).startswith(f"After these settings 3 of {v:,}")
+    order = views.reshape_order(dist, reshaped, top_k=10)
+    assert order[:10] == [t.token_id for t in dist.top] and len(order) == len(set(order)) <= 15
+    assert readings.draws_sentence(lm.tokenizer, [dist.top[0].token_id]).startswith("Twelve draws")
+
+
+def test_continuation_total_matches_the_score(lm):
+    score = probes.continuation_logprob(lm, "The cat sat on the", " mat.")
+    p = math.exp(score.total_nats)
+    total = readings.continuation_total(score)
+    assert f"**{score.total_nats:.2f} nats = {score.total_bits:.2f} bits**" in total and f"{p:.3g}" in total
+    assert readings.continuation_dropped(score) is None
+    table = views.continuation_table(score)
+    assert list(table.columns) == ["token", "probability", "log-prob (nats)", "surprise (bits)"]
+    assert table["log-prob (nats)"].sum() == pytest.approx(score.total_nats)
+
+
+def test_causal_view_readings(lm):
+    pl = probes.per_position_loss(lm, "The king said unto his servants")
+    bits = [t.bits for t in pl.tokens]
+    worst = int(np.argmax(bits))
+    assert f"the most surprising token is {display.visible_text(pl.tokens[worst].text)!r}" in readings.surprise_alt(pl)
+    assert readings.average_loss_caption(pl).startswith(f"Average loss: {pl.mean_loss:.2f} nats = {np.mean(bits):.2f}")
+    assert readings.mask_alt(len(bits)).startswith(f"Causal mask for {len(bits)} tokens")
+    mask = views.causal_mask(pl, color="#000000").data[0].z
+    assert mask.shape == (len(bits), len(bits) + 1) and mask[0].sum() == 1 and mask[-1].sum() == len(bits)
+
+
+def test_microscope_readings_and_session(lm):
+    state: dict = {}
+    target = nudge.resolve_target(lm.tokenizer, "The cat sat on the", "rug")
+    assert readings.target_note(target) == "The step pushes up the token **·rug** (with the space a word carries after another word)."
+    shared = weights_fingerprint(lm.model)
+    assert session.microscope(state, lm) is None
+    first = session.take_step(state, lm, "The cat sat on the", target, lr=0.05, related=["The dog sat on the"])
+    result = first["result"]
+    assert first["steps"] == 1 and result.p_after > result.p_before
+    assert weights_fingerprint(lm.model) == shared  # the step went to the session's copy
+    assert session.take_step(state, lm, "The cat sat on the", target, lr=0.05, related=[])["lm"] is first["lm"]
+    now = probes.next_token_distribution(state["nudge_state"]["lm"], "The cat sat on the")
+    assert readings.standing(now, target, steps=2, vocab_size=len(lm.tokenizer)).startswith(
+        f"Right now (after 2 steps in your session): p(target) = **{now.prob_of(target.token_id):.2%}**")
+    assert readings.overshoot_warning(result) is None
+    assert readings.other_step_caption(result, "The cat sat on the", target) is None
+    assert "→ ·rug" in readings.other_step_caption(result, "The dog", target)
+    assert f"from {result.p_before:.2%} to {result.p_after:.2%}" in readings.step_alt(result)
+    assert views.related_table(result)["p(target) after"].tolist() == [result.related[0].p_after]
+    session.reset(state)
+    assert session.microscope(state, lm) is None
+
+
+def test_generation_appends_within_the_bound_and_undoes():
+    state = {"prefix": "ab"}
+    assert session.append_text(state, "c", key="prefix", default="", max_chars=3) is None
+    assert state["prefix"] == "abc"
+    assert "3-character limit" in session.append_text(state, "d", key="prefix", default="", max_chars=3)
+    session.undo(state, key="prefix")
+    assert state["prefix"] == "ab"
+    fixed = {"target": "a\ud800", "other": 1}
+    assert session.repair_surrogates(fixed, ("target", "other", "missing")) and fixed["target"] == "a\ufffd"
+
+
+@pytest.mark.slow
+def test_the_microscope_example_on_the_committed_base_model():
+    if not (ROOT / "assets" / "models" / "base" / "manifest.json").is_file():
+        pytest.skip("base model artifact not built: python -m engine build base")
+    from engine.models import load_artifact
+
+    base = load_artifact("base")
+    target = nudge.resolve_target(base.tokenizer, examples.MICRO_PREFIX, examples.TARGET)
+    assert target.n_tokens == 1 and target.piece == " horse"
+    related = examples.RELATED.splitlines()
+    small = nudge.nudge(nudge.session_copy(base), examples.MICRO_PREFIX, target, lr=0.001, related_prefixes=related)
+    assert small.p_after > 3 * small.p_before and small.rank_after < small.rank_before
+    royal, minister = small.related[:3], small.related[3]
+    assert all(r.p_after > 2 * r.p_before for r in royal) and minister.p_after < 1e-4
+    big = nudge.nudge(nudge.session_copy(base), examples.MICRO_PREFIX, target, lr=0.01, related_prefixes=related)
+    assert all(r.top_after == " horse" for r in big.related[:3]) and big.related[3].top_after != " horse"
