@@ -63,7 +63,7 @@ def test_query_param_sets_the_text():
 
 @pytest.mark.parametrize("example", ["Emoji", "Code", "Chinese"])
 def test_example_pills_fill_the_box(example):
-    from lessons.tokens import EXAMPLES
+    from engine.tokens.examples import EXAMPLES
 
     at = page().run()
     at.pills(key="example").set_value(example).run()
@@ -100,7 +100,7 @@ def test_hostile_input_is_shown_not_run(case):
 def test_a_megabyte_paste_is_cut_with_a_notice():
     at = run_with_text("word " * 200_000)
     assert_clean(at)
-    from lessons.tokens import MAX_TEXT
+    from engine.tokens.examples import MAX_TEXT
 
     assert any(f"{MAX_TEXT:,}" in i.value for i in at.info)
     assert any("first 300 of" in c.value for c in at.caption)  # chips are bounded too

@@ -18,6 +18,8 @@ from functools import lru_cache
 
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
+from engine import corpus, datapack
+
 N_BYTES = 256  # every byte is a token before any merge: nothing is ever unknown
 
 
@@ -230,8 +232,6 @@ def corpus_text(source: str, *, max_chars: int) -> str:
     """Up to `max_chars` of one data-pack corpus as plain text, documents in
     their reading order, for training a tokenizer on something bigger than a
     text box. Raises datapack.MissingSourceError when it is not fetched."""
-    from engine import corpus, datapack
-
     parts, total = [], 0
     for doc in corpus.READERS[source](datapack.source_dir(source)):
         parts.append(doc.text)

@@ -23,6 +23,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import tiktoken
+from tiktoken.load import data_gym_to_mergeable_bpe_ranks
+
+from engine import datapack
 from engine.paths import atomic_write_bytes, cache_dir
 
 ENCODING_NAMES: tuple[str, ...] = ("gpt2", "r50k_base", "p50k_base", "cl100k_base", "o200k_base")
@@ -82,8 +86,6 @@ def _carrier_data_dir(module: str) -> Path:
                 return data
     pack_name, inner = _CARRIERS[module]
     try:
-        from engine import datapack
-
         root = datapack.source_dir(pack_name)
     except Exception as exc:  # datapack missing or source not fetched
         raise EncodingFilesError(
@@ -150,8 +152,6 @@ def install_tiktoken_files() -> Path:
     if not (_is_cached("r50k_base") and _is_cached("p50k_base")):
         # tiktoken's own converter reads the two GPT-2 files from the cache
         # (by address, hash-checked), so the ranks are exactly tiktoken's.
-        from tiktoken.load import data_gym_to_mergeable_bpe_ranks
-
         r50k = data_gym_to_mergeable_bpe_ranks(
             vocab_bpe_file=URLS["gpt2-vocab.bpe"],
             encoder_json_file=URLS["gpt2-encoder.json"],
@@ -174,8 +174,6 @@ def get_encoding(name: str):
     if name not in ENCODING_NAMES:
         raise ValueError(f"Unknown encoding {name!r}; choose one of {', '.join(ENCODING_NAMES)}.")
     install_tiktoken_files()
-    import tiktoken
-
     return tiktoken.get_encoding(name)
 
 
