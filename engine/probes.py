@@ -9,11 +9,13 @@ handled here: batching, KV caches, chat templates (the prefix is raw text).
 from __future__ import annotations
 
 import math
+import os
 import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from tokenizers import Tokenizer
 
 LN2 = math.log(2.0)
 
@@ -29,8 +31,6 @@ def _plain_backend(tokenizer):
     the shared tokenizer would race with other sessions using it."""
     backend = _plain_backends.get(tokenizer)
     if backend is None:
-        from tokenizers import Tokenizer
-
         backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
         backend.encode_special_tokens = True
         _plain_backends[tokenizer] = backend
@@ -127,8 +127,6 @@ def prefer_one_thread(max_cores: int = 4) -> None:
     or another reader holds (measured on 2 cores under load: SmolLM2 274 ms with
     1 thread, 5.4 s with 2). torch applies this to the whole process, as the
     lab's training jobs already do."""
-    import os
-
     if (os.cpu_count() or 1) <= max_cores and torch.get_num_threads() > 1:
         torch.set_num_threads(1)
 

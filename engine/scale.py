@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.models import ArtifactError, read_manifest
+
 FLOPS_PER_PARAM_TOKEN = 6  # 2 forward + 4 backward, per parameter per token
 
 
@@ -63,8 +65,6 @@ REFERENCE_RUNS: tuple[ReferenceRun, ...] = (
 
 def base_model_run() -> ReferenceRun | None:
     """Our committed base model as a ruler row, from its manifest; None when it is not built."""
-    from engine.models import ArtifactError, read_manifest
-
     try:
         manifest = read_manifest("base")
     except ArtifactError:

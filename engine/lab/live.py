@@ -21,6 +21,7 @@ from engine.lab.experiment import (LabInputError, LabSettings, job_seconds, prep
                                    training_steps)
 from engine.lab.meters import copied_share, ngrams, real_word_share, words
 from engine.lab.snapshot import Sample
+from engine.models import new_model, param_count
 from engine.presets import get_preset
 
 KIND = "lab"  # the job kind: one lab run per reader at a time
@@ -54,10 +55,10 @@ class LabRun:
             self.model = None  # free the weights; the published state keeps what the page needs
 
     def _train(self, ctx: jobs.JobContext) -> str:
-        # torch and the training loop are heavy (seconds to import): the lab page paints first.
+        # torch and the training loop (which imports torch) are heavy, seconds on a small server:
+        # imported here, so the lab page paints before they load.
         import torch
 
-        from engine.models import new_model, param_count
         from engine.train import config_from_preset, evaluate, train
 
         # One intra-op thread per run: on two cores two runs then go side by side instead of
