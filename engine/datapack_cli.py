@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine import datapack
+    from engine import datapack  # lazy: every `python -m engine` command imports this module (see above)
 
     if args.list:
         return _print_list(datapack)

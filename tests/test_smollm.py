@@ -54,3 +54,18 @@ def test_compute_dtype_follows_the_environment(monkeypatch):
     assert smollm.compute_dtype() == "bfloat16"
     monkeypatch.delenv(smollm.COMPUTE_DTYPE_ENV)
     assert smollm.compute_dtype() == ("bfloat16" if smollm.cpu_has_native_bf16() else "float32")
+
+
+def test_loaded_model_is_public_and_the_old_private_name_is_gone():
+    """hub and the transfer try-it build LoadedModels through smollm.loaded_model, not a private helper."""
+    import re
+    from pathlib import Path
+
+    from engine.models import LoadedModel
+
+    assert isinstance(smollm.loaded_model(name="x", label="X", model=None, tokenizer=None), LoadedModel)
+    old = re.compile(r"\b" + "_" + r"loaded_model\b")
+    root = Path(__file__).resolve().parent.parent
+    users = [str(p.relative_to(root)) for folder in ("engine", "lessons", "tests", "benchmarks")
+             for p in (root / folder).rglob("*.py") if old.search(p.read_text(encoding="utf-8"))]
+    assert users == []

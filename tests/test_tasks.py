@@ -40,6 +40,7 @@ def test_counts_after_dedupe(loaded):
     assert reports["spam"]["duplicates_removed"] > 300 and reports["topic"]["duplicates_removed"] > 50
 
 
+@pytest.mark.slow
 @pytest.mark.network
 def test_splits_deterministic_across_loads(loaded, roots):
     tasks._read_raw.cache_clear()  # read the files again, not the cached examples

@@ -19,6 +19,7 @@ def test_fingerprint_works_for_bfloat16_weights_and_sees_a_change():
     assert weights_fingerprint(model) != before
 
 
+@pytest.mark.slow
 def test_smollm2_follows_a_post_cutoff_document_and_keeps_its_weights(smollm2_gguf):
     from engine.world import results as wr
 
