@@ -4,41 +4,31 @@ people it never read, wrongly; and tuning on facts it does not know fits them
 slowly and costs it facts it knew. Reads top to bottom like the lesson."""
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
-
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
-from lessons._ui import figure, glossary_links, url_choice  # first: fixes first-visit navigation
+from lessons import _charts, _jobs, _models  # first: fixes first-visit navigation
+from lessons._site import available_pages
+from lessons._ui import figure, glossary_links, url_choice
 
+from engine import jobs, settings  # noqa: E402
+from engine.textinput import clean_user_text, fix_surrogates, visible_text  # noqa: E402
+from engine.world import figures, prose, qa, readings, tuning_live  # noqa: E402
 from engine.world import results as wr  # noqa: E402
-from engine.world import qa, tuning_live  # noqa: E402
 from engine.world import tuning as wt  # noqa: E402
 from engine.world import tuning_results as tr  # noqa: E402
-from engine.textinput import clean_user_text, fix_surrogates, html_escape, visible_text  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-# A test or a facilitator can point the page at another built world and another results file.
-WORLD_DIR_ENV, RESULTS_ENV = "PRETRAINING_EXPLORER_WORLD_DIR", "PRETRAINING_EXPLORER_WORLD_TUNING_RESULTS"
-WORLD_DIR = Path(os.environ.get(WORLD_DIR_ENV) or wr.WORLD_DIR)
-RESULTS_FILE = Path(os.environ.get(RESULTS_ENV) or tr.RESULTS_FILE)
+md = prose.markdown_text  # world, model and reader text made inert for st.markdown
+WORLD_DIR = settings.world_dir() or wr.WORLD_DIR  # tests and facilitators can point at another build
+RESULTS_FILE = settings.world_tuning_results_file() or tr.RESULTS_FILE
 DEMO_SECONDS = 60.0  # the live run's time bound on a small shared machine
+JOB_KIND = "world-tuning"
 STEP_CHOICES = (50, 100, 200, 300, 500)
 ANSWER_TOKENS = 16  # the longest line a model may write after "Answer:"
 TUNE_MIXES = {m: wt.MIX_LABELS[m] for m in wt.MIXES if wt.MIXES[m] is not None}
-MIX_COLOURS = {"known": "#3a9d5d", "half": "#4f7be8", "unknown": "#d0543f", "none": "#9aa7bd"}
 GEKHMAN = ("Gekhman et al. (2024) tuned a large model on closed-book questions and found that facts it did "
            "not already know were learned far more slowly than facts it knew; tuned only on unknown facts, "
            "its accuracy fell from 37.5% to 25.8%.")
-
-
-def md(text: str) -> str:
-    """World, model or reader text made safe for st.markdown: no markup, control characters shown as marks."""
-    out = "".join(c if c == " " else visible_text(c) for c in fix_surrogates(text))
-    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~$:" else c for c in out)
 
 
 def shown(answer: str) -> str:
@@ -48,34 +38,25 @@ def shown(answer: str) -> str:
     return "".join(c if c == " " else visible_text(c) for c in fix_surrogates(answer))
 
 
-# ---------------------------------------------------------------- shared, read-only data
-
-
-@st.cache_resource(show_spinner="Loading the world and its model (once per server)…", max_entries=2)
-def cached_base(root: str, key: str):
-    """(world, the world model that read every document): shared and read-only. Tuning works on a copy.
-    `key` (the world's fingerprint and the model's manifest entry) makes a rebuilt model load afresh."""
-    from engine.probes import prefer_one_thread
-
-    prefer_one_thread()
-    return wr.tuning_base(Path(root))
-
-
 @st.cache_resource(max_entries=2)
-def question_index(_world, fingerprint: str) -> dict[str, dict]:
-    """Question text -> the fact it asks about (every fact of the world)."""
-    facts = _world.facts
-    out = {}
-    for qa, (_, f) in zip(_world.qa_pairs(facts), facts.iterrows()):
-        out[qa["question"]] = {"answer": qa["answer"], "relation": qa["relation"], "subject": f["subject"],
-                               "read": 0 if f["held_out"] else int(f["exposure"]), "held_out": bool(f["held_out"])}
-    return out
+def question_index(_world, key: str) -> dict[str, dict]:
+    return qa.question_index(_world)
 
 
-def example_question(world, held_out: bool) -> str:
-    people = world.people[world.people["held_out"] == held_out]
-    person = people.sort_values(["bucket", "person_id"], ascending=[False, True]).iloc[0]
-    return f"Where was {person['name']} born?"
+def answer_table(answers, *, kind: bool = True, right: bool = False) -> pd.DataFrame:
+    """Questions with the model's answers before and after tuning (a live run's or recorded ones)."""
+    rows = []
+    for a in answers:
+        a = a if isinstance(a, dict) else vars(a)
+        row = {"question": a["question"], **({"kind of fact": a["group"]} if kind else {}), "truth": a["truth"],
+               "before tuning": shown(a["before"]), "after tuning": shown(a["after"])}
+        rows.append(row | ({"right after?": "yes" if a["after"].strip() == a["truth"] else "no"} if right else {}))
+    return pd.DataFrame(rows)
+
+
+def forget_copy() -> None:
+    st.session_state.pop("tune_demo", None)
+    _jobs.forget(JOB_KIND)
 
 
 # ---------------------------------------------------------------- the lesson
@@ -100,9 +81,9 @@ glossary_links("tuning", "instruction-tuning", "fine-tuning", "base-model", "pre
                "knowledge-cutoff")
 
 try:
-    manifest = wr.read_manifest(WORLD_DIR)
-    build_key = json.dumps([manifest.get("world_fingerprint"), manifest["models"].get("seed-0")], sort_keys=True)
-    world, base = cached_base(str(WORLD_DIR), build_key)
+    key = _models.world_key(WORLD_DIR)
+    world = _models.world(str(WORLD_DIR), key)
+    base = _models.world_model("seed-0", str(WORLD_DIR), key)  # shared and read-only: tuning works on a copy
 except wr.WorldArtifactError as exc:
     st.error(str(exc), icon=":material/error:")
     st.stop()
@@ -111,7 +92,7 @@ try:
     results = tr.load_results(RESULTS_FILE)
 except tr.TuningResultsError as exc:
     results_error = str(exc)
-questions = question_index(world, build_key)
+questions = question_index(world, key)
 
 # ---------------------------------------------------------------- 1. a base model and a question
 st.header("1 · Ask the base model a question")
@@ -121,7 +102,7 @@ st.markdown(
     "read a question followed by an answer: its documents are news items, notices and letters. So it does what "
     "it learned to do and carries on writing in their style."
 )
-often, never = example_question(world, False), example_question(world, True)
+often, never = qa.example_question(world, held_out=False), qa.example_question(world, held_out=True)
 
 
 def use_question(text: str) -> None:
@@ -189,23 +170,18 @@ with c1:
 with c2:
     steps = url_choice(st.select_slider, "Steps", {s: str(s) for s in STEP_CHOICES}, key="steps", default=200,
                        help="One step: one batch of 16 pairs, one AdamW update of every weight.")
-go_tune = st.button("Tune my copy", type="primary", icon=":material/tune:", key="tune")
-if go_tune:
-    bar = st.progress(0.0, text="Sorting a sample of the world's facts into known and unknown…")
-
-    def progress(info: dict) -> None:
-        frac = max(info["step"] / max(info["steps"], 1), info["elapsed"] / DEMO_SECONDS)
-        bar.progress(min(frac, 1.0), text=f"Tuning: step {info['step']} of {info['steps']}, "
-                                          f"loss {info['loss']:.2f}, {info['elapsed']:.0f} s")
-
-    try:
-        result = tuning_live.tune_demo(base, world, mix=mix, steps=steps, progress=progress, max_seconds=DEMO_SECONDS)
-    except ValueError as exc:
-        st.error(str(exc), icon=":material/error:")
-    else:
-        demo = {"source": base, "mix": mix, "result": result}
-        st.session_state["tune_demo"] = demo
-    bar.empty()
+job = _jobs.current(JOB_KIND)  # this reader's run, or the one named in the URL after a reload
+if st.button("Tune my copy", type="primary", icon=":material/tune:", key="tune"):
+    st.session_state.pop("tune_demo", None)
+    demo = None
+    job = _jobs.start(tuning_live.demo_work(base, world, mix=mix, steps=steps, max_seconds=DEMO_SECONDS),
+                      kind=JOB_KIND, label="Tuning your copy", max_seconds=DEMO_SECONDS + 60)
+_jobs.panel(job, key="tuning")  # status, queue place, progress and Stop; polls while it runs
+view = job.view() if job is not None else None
+if view is not None and view.status == jobs.DONE and view.result is not None and (
+        demo is None or demo.get("job") != view.id):
+    demo = {"source": base, "mix": view.result.mix, "result": view.result, "job": view.id}  # this reader's copy
+    st.session_state["tune_demo"] = demo
 
 if after_slot is not None:
     with after_slot.container(border=True):
@@ -226,28 +202,19 @@ if demo is not None:
     for note in r.notes:
         st.info(note, icon=":material/info:")
     if r.losses:
-        fig = go.Figure(go.Scatter(y=r.losses, x=list(range(1, len(r.losses) + 1)), mode="lines",
-                                   line=dict(color=MIX_COLOURS.get(r.mix, "#4f7be8"))))
-        fig.update_layout(height=220, margin=dict(l=10, r=10, t=10, b=40),
-                          xaxis=dict(title="step"), yaxis=dict(title="loss (nats per answer token)"))
-        figure(fig, alt=(f"Tuning loss of your copy over {len(r.losses)} steps: from {r.losses[0]:.2f} to "
-                         f"{r.losses[-1]:.2f} nats per answer token."), key="demo-loss")
-    table = pd.DataFrame([{"question": a.question, "kind of fact": a.group, "truth": a.truth,
-                           "before tuning": shown(a.before), "after tuning": shown(a.after),
-                           "right after?": "yes" if a.right_after else "no"} for a in r.answers])
-    st.dataframe(table, hide_index=True, width="stretch")
+        figure(figures.loss_curve(r.losses, figures.mix_colours(_charts).get(r.mix, _charts.BLUE)),
+               alt=(f"Tuning loss of your copy over {len(r.losses)} steps: from {r.losses[0]:.2f} to "
+                    f"{r.losses[-1]:.2f} nats per answer token."), key="demo-loss")
+    st.dataframe(answer_table(r.answers, right=True), hide_index=True, width="stretch")
     st.caption("Known, not tuned: a fact of a person the model knows, left out of tuning. Tuned: one of the pairs "
                "it was tuned on. Never read: a person the model never saw.")
-    st.button("Forget my tuned copy", key="forget", on_click=lambda: st.session_state.pop("tune_demo", None))
+    st.button("Forget my tuned copy", key="forget", on_click=forget_copy)
 elif results is not None:
     st.caption("Not tuned yet. Meanwhile, answers recorded when the experiment below was built, with the "
                "same tuning format:")
     examples = (results["runs"][0].get("examples") or {}).get(mix) or []
     if examples:
-        st.dataframe(pd.DataFrame([{
-            "question": e["question"], "kind of fact": e["group"], "truth": e["truth"],
-            "before tuning": shown(e["before"]), "after tuning": shown(e["after"]),
-        } for e in examples]), hide_index=True, width="stretch")
+        st.dataframe(answer_table(examples), hide_index=True, width="stretch")
 
 # ---------------------------------------------------------------- 3. never read
 st.header("3 · Fluent and wrong about people it never read")
@@ -260,32 +227,25 @@ in its text, and a few question-answer pairs cannot put it there. That is a hall
 """
 )
 if demo is not None:
-    never_rows = [{"question": a.question, "truth": a.truth, "before tuning": shown(a.before),
-                   "after tuning": shown(a.after)} for a in demo["result"].answers if a.group == "never read"]
+    never_rows = [a for a in demo["result"].answers if a.group == "never read"]
     source = "your tuned copy"
 elif results is not None:
-    never_rows = [{"question": e["question"], "truth": e["truth"], "before tuning": shown(e["before"]),
-                   "after tuning": shown(e["after"])}
-                  for run in results["runs"] for e in (run.get("examples") or {}).get(mix) or []
+    never_rows = [e for run in results["runs"] for e in (run.get("examples") or {}).get(mix) or []
                   if e.get("group") == "never read"][:4]
     source = f"the recorded runs, tuned on {wt.MIX_LABELS[mix]}"
 else:
     never_rows, source = [], ""
 if never_rows:
     st.markdown(f"People the model never read about, asked by {md(source)}:")
-    st.dataframe(pd.DataFrame(never_rows), hide_index=True, width="stretch")
-if results is not None:
-    summary = tr.summary_table(results)
-    rows = summary[summary["mix"] != "none"]
-    if len(rows):
-        never_acc = float(rows["never_read_final"].mean())
-        right_kind = float(rows["right_kind_final"].mean())
-        m1, m2 = st.columns(2)
-        m1.metric("Right about never-read people, after tuning", f"{never_acc:.0%}",
-                  help="Mean over the tuning mixes and seeds, at the last epoch.")
-        m2.metric("Answers of the right kind, after tuning", f"{right_kind:.0%}",
-                  help="The model's most likely next word is a town for a where-question, a year for a "
-                       "when-question, and so on.")
+    st.dataframe(answer_table(never_rows, kind=False), hide_index=True, width="stretch")
+shares = readings.after_tuning_shares(results) if results is not None else None
+if shares is not None:
+    m1, m2 = st.columns(2)
+    m1.metric("Right about never-read people, after tuning", f"{shares[0]:.0%}",
+              help="Mean over the tuning mixes and seeds, at the last epoch.")
+    m2.metric("Answers of the right kind, after tuning", f"{shares[1]:.0%}",
+              help="The model's most likely next word is a town for a where-question, a year for a "
+                   "when-question, and so on.")
 
 # ---------------------------------------------------------------- 4. measured
 st.header("4 · Measured: tuning on unknown facts")
@@ -301,91 +261,10 @@ knows; the first passes teach the format. What matters is where each line goes a
 if results is None:
     st.error(results_error, icon=":material/error:")
 else:
-    dev = tr.mean_curves(results, "dev_known")
-    seeds = len(results["runs"])
-    fig = go.Figure()
-    finals = []
-    for m in wt.MIXES:
-        rows = dev[dev["mix"] == m]
-        if not len(rows):
-            continue
-        name = wt.MIX_LABELS[m]
-        if m == "none" or len(rows) == 1:
-            fig.add_hline(y=float(rows["mean"].iloc[0]), line=dict(color=MIX_COLOURS[m], dash="dot"),
-                          annotation_text=html_escape("before tuning"), annotation_position="bottom right")
-            continue
-        upper, lower = rows["mean"] + rows["sd"], rows["mean"] - rows["sd"]
-        fig.add_trace(go.Scatter(x=list(rows["epoch"]) + list(rows["epoch"])[::-1],
-                                 y=list(upper) + list(lower)[::-1], fill="toself", mode="none",
-                                 fillcolor=MIX_COLOURS[m], opacity=0.15, showlegend=False, hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=rows["epoch"], y=rows["mean"], mode="lines+markers", name=html_escape(name),
-                                 line=dict(color=MIX_COLOURS[m]),
-                                 hovertemplate="epoch %{x}: %{y:.0%}<extra>" + html_escape(name) + "</extra>"))
-        finals.append(f"{name}: {rows['mean'].iloc[0]:.0%} before, {rows['mean'].iloc[-1]:.0%} after "
-                      f"{int(rows['epoch'].iloc[-1])} epochs")
-    fig.update_layout(height=380, margin=dict(l=10, r=10, t=10, b=40),
-                      xaxis=dict(title="epoch (passes over the tuning pairs)", tickmode="linear", tick0=0,
-                                 dtick=max(1, int(dev["epoch"].max()) // 10) if len(dev) else 1),
-                      yaxis=dict(title="accuracy on known facts not tuned on", tickformat=".0%", range=[-0.02, 1.02]),
-                      legend=dict(orientation="h", y=1.02, yanchor="bottom"))
-    figure(fig, alt=(f"Accuracy on known facts the model was not tuned on, by epoch, mean over {seeds} "
-                     f"seed{'s' if seeds != 1 else ''} (band: ± one standard deviation). " + "; ".join(finals) + "."),
-           key="dev-curves")
-    table = tr.summary_table(results).set_index("mix")
-
-    def at(mix: str, column: str) -> str:
-        v = table[column].get(mix) if mix in table.index else None
-        return "n/a" if v is None or v != v else f"{v:.0%}"
-
-    st.markdown(
-        f"Here, on known facts it was not tuned on: tuned only on known facts the model reaches "
-        f"**{at('known', 'dev_best')}** at its best epoch and ends at **{at('known', 'dev_final')}**; tuned only "
-        f"on unknown facts, **{at('unknown', 'dev_best')}** at best and **{at('unknown', 'dev_final')}** at the "
-        f"end; half and half, **{at('half', 'dev_best')}** and **{at('half', 'dev_final')}**. Same model, same "
-        "number of pairs and passes: the only difference is whether the answers were already in its weights."
-    )
-
-    fits = tr.epochs_to_fit(results)
-    fits = fits[fits["mix"] == "half"]
-
-    def fit_words(part: str) -> str:
-        hits = [int(e) for e in fits[part] if e is not None and e == e]
-        if not len(fits):
-            return "n/a"
-        if not hits:
-            return "never, within the run"
-        if len(hits) < len(fits):
-            return f"by epoch {max(hits)} in {len(hits)} of {len(fits)} runs, never in the others"
-        if max(hits) == 0:
-            return "already before tuning (epoch 0)"
-        return f"by epoch {min(hits)}" + (f" to {max(hits)}" if max(hits) != min(hits) else "")
-
-    st.markdown(
-        "How fast the tuning pairs themselves are learned. With half known and half unknown facts in one "
-        "tuning set, the two halves get exactly the same training. Here the known half was answered 90% right "
-        f"**{fit_words('train_known')}**, the unknown half **{fit_words('train_unknown')}**."
-    )
-    fit = {part: tr.mean_curves(results, part) for part in ("train_known", "train_unknown")}
-    fig = go.Figure()
-    fit_alt = []
-    for part, colour, name in (("train_known", MIX_COLOURS["known"], "known pairs"),
-                               ("train_unknown", MIX_COLOURS["unknown"], "unknown pairs")):
-        rows = fit[part]
-        rows = rows[rows["mix"] == "half"]
-        if not len(rows):
-            continue
-        fig.add_trace(go.Scatter(x=rows["epoch"], y=rows["mean"], mode="lines+markers", name=name,
-                                 line=dict(color=colour),
-                                 hovertemplate="epoch %{x}: %{y:.0%}<extra>" + name + "</extra>"))
-        fit_alt.append(f"{name} {rows['mean'].iloc[0]:.0%} at epoch {int(rows['epoch'].iloc[0])}, "
-                       f"{rows['mean'].iloc[-1]:.0%} at epoch {int(rows['epoch'].iloc[-1])}")
-    last_epoch = max([int(f["epoch"].max()) for f in fit.values() if len(f)] or [1])
-    fig.update_layout(height=320, margin=dict(l=10, r=10, t=10, b=40),
-                      xaxis=dict(title="epoch", tickmode="linear", tick0=0, dtick=max(1, last_epoch // 10)),
-                      yaxis=dict(title="right on the pairs tuned on", tickformat=".0%", range=[-0.02, 1.02]),
-                      legend=dict(orientation="h", y=1.02, yanchor="bottom"))
-    figure(fig, alt="Fit of the tuning pairs in the half-and-half mix: " + "; ".join(fit_alt) + ".", key="fit-curves")
-
+    figure(figures.dev_curves(results, palette=_charts), alt=readings.dev_curves_alt(results), key="dev-curves")
+    st.markdown(readings.dev_reading(results))
+    st.markdown(readings.fit_reading(results))
+    figure(figures.fit_curves(results, palette=_charts), alt=readings.fit_alt(results), key="fit-curves")
     summary = tr.summary_table(results)
     st.dataframe(summary.drop(columns=["mix"]).rename(columns={
         "label": "tuned on", "seeds": "seeds", "dev_before": "known, not tuned: before",
@@ -396,11 +275,7 @@ else:
     }), hide_index=True, width="stretch",
         column_config={c: st.column_config.NumberColumn(format="%.2f") for c in summary.columns
                        if c not in ("mix", "label", "seeds")})
-    st.caption(
-        f"Means over {seeds} seed{'s' if seeds != 1 else ''}; each seed draws its own tuning and dev facts. "
-        "\"At its best epoch\" is what stopping early would have kept. Built by "
-        f"`{tr.REBUILD_COMMAND}`."
-    )
+    st.caption(readings.seeds_caption(results, tr.REBUILD_COMMAND))
 
 # ---------------------------------------------------------------- 5. assistants
 st.header("Where assistants get their personality")
@@ -415,6 +290,6 @@ style in which they are told. What tuning cannot supply, a tool can: see the
 [knowledge cutoff](cutoff) page, where a document in the prompt adds what the weights lack.
 """
 )
-if (ROOT / "lessons" / "knowledge.py").is_file():
+if "knowledge" in {p.url_path for p in available_pages()}:
     st.markdown("Related: [Recall and hallucination](knowledge): how many times a model must read a fact before "
                 "it can recall it.")

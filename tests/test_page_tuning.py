@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from apptest_helpers import all_text, assert_clean, markdown_body, page_with_query
 
+from engine import jobs
 from engine.world import results as wr
 from engine.world import qa
 from engine.world import tuning_results as tr
@@ -103,11 +104,17 @@ def test_odd_questions(text):
     assert not re.search(r"(?<!\\)\]\(javascript", body)
 
 
+@pytest.mark.slow
 def test_live_tuning_changes_only_the_session_copy():
     a = make(mix="unknown", steps="50").run()
     manifest = wr.read_manifest()
     assert manifest  # the page's shared model is the committed seed-0
     a.button(key="tune").click().run()
+    assert_clean(a)
+    job = jobs.SYSTEM.get(a.session_state["_job_world-tuning"])  # the run goes through the one job system
+    assert job is not None and job.owner == a.session_state["_job_owner"]
+    assert job.join(timeout=240)  # tuning runs on the job's thread; the page picks up its result on a rerun
+    a.run()
     assert_clean(a)
     state = a.session_state["tune_demo"]
     shared, result = state["source"], state["result"]

@@ -1,6 +1,7 @@
 """Tuning on known and unknown facts (engine.world.tuning): on a tiny generated
 world with a tiny GPT (fast), and a stand-in model whose knowledge we choose."""
 import json
+import time
 from types import SimpleNamespace
 
 import numpy as np
@@ -163,6 +164,32 @@ def test_tune_demo_bounds_and_stops(tiny):
     # only never-read people in the sample: nothing known to tune on, said plainly (no endless loop)
     with pytest.raises(ValueError, match="too few"):
         tuning_live.tune_demo(lm, world, mix="known", n_people=0, max_seconds=5)
+
+
+def test_demo_work_runs_on_the_job_system_and_honours_stop(tiny):
+    from engine import jobs
+
+    world, lm = tiny
+    fingerprint = weights_fingerprint(lm.model)
+    system = jobs.JobSystem(max_running=1, abandon_seconds=60)
+    job = system.submit(tuning_live.demo_work(lm, world, mix="half", steps=4, max_seconds=30), kind="tuning",
+                        owner="reader-a", max_seconds=60)
+    assert job.join(timeout=60)
+    view = job.view()
+    assert view.status == jobs.DONE and view.result.steps == 4 and view.progress == 1.0
+    assert view.state["losses"] == view.result.losses  # the loss curve was published as it ran
+    assert weights_fingerprint(lm.model) == fingerprint and view.result.lm.model is not lm.model
+    # Stop ends the run after the current step; the result says so
+    job = system.submit(tuning_live.demo_work(lm, world, mix="known", steps=10**6, max_seconds=60), kind="tuning",
+                        owner="reader-a", max_seconds=60)
+    while not job.view().state.get("losses"):
+        time.sleep(0.05)
+    job.stop()
+    assert job.join(timeout=60)
+    assert job.view().result.stopped_by == "stop" and job.view().stopped_by == "stop"
+    # a sample with nothing to tune on fails the job with the plain message
+    job = system.submit(tuning_live.demo_work(lm, world, mix="none", steps=4, max_seconds=5), kind="tuning")
+    assert job.join(timeout=30) and job.view().status == jobs.FAILED and "Choose a mix" in job.view().error
 
 
 def test_ask_reads_odd_questions_as_plain_text(tiny):

@@ -11,6 +11,14 @@ from __future__ import annotations
 from engine.world.phrasing import EVENT_RELATIONS, PERSON_STATIC
 
 
+RELATION_VERBS = {"moved_to": "moved to", "mayor_of": "was elected mayor of"}
+
+
+def event_sentence(event) -> str:
+    """An event fact as a short sentence: 'Dara Voskell moved to Kelvby'."""
+    return f"{event['subject']} {RELATION_VERBS.get(event['relation'], event['relation'])} {event['answer']}"
+
+
 def static_facts(world):
     """The person facts that do not change: birth town and year, occupation, employer."""
     return world.facts[world.facts["relation"].isin(PERSON_STATIC)]

@@ -145,3 +145,19 @@ def ask(lm, question: str, *, max_new_tokens: int = 8) -> str:
                 break
     text = lm.tokenizer.decode(out)
     return text.split("\n", 1)[0].strip()
+
+
+def question_index(world) -> dict[str, dict]:
+    """Question text -> the fact it asks about (every fact of the world): answer, relation,
+    subject, how often it was read (0 for people never written about) and held_out."""
+    facts = world.facts
+    return {pair["question"]: {"answer": pair["answer"], "relation": pair["relation"], "subject": f["subject"],
+                               "read": 0 if f["held_out"] else int(f["exposure"]), "held_out": bool(f["held_out"])}
+            for pair, (_, f) in zip(world.qa_pairs(facts), facts.iterrows())}
+
+
+def example_question(world, *, held_out: bool) -> str:
+    """A birthplace question about the most-read person (or, held_out=True, one never written about)."""
+    people = world.people[world.people["held_out"] == held_out]
+    person = people.sort_values(["bucket", "person_id"], ascending=[False, True]).iloc[0]
+    return f"Where was {person['name']} born?"

@@ -113,11 +113,6 @@ def load_world_model(name: str, root: Path = WORLD_DIR):
     return lm
 
 
-def tuning_base(root: Path = WORLD_DIR):
-    """(world, LoadedModel) for the tuning experiment: seed-0, which read every document."""
-    return load_world(root), load_world_model("seed-0", root)
-
-
 def load_results(root: Path = WORLD_DIR) -> dict:
     """The measured tables as pandas DataFrames (keys RESULT_TABLES) plus "meta" (a dict).
 
@@ -218,6 +213,33 @@ def answer_distribution(lm, world, prompt_or_fact, top: int = 10, *, kind: str |
             "right_kind": dist["right_kind"], "truncated": dist["truncated"]}
 
 
+def exposure_label(n: int) -> str:
+    """How a number of documents reads on an axis or in a list: 'never read' or 'read 4×'."""
+    return "never read" if n == 0 else f"read {n}×"
+
+
+def person_choices(world, buckets) -> tuple[dict, str | None]:
+    """(name -> "Name · read 8×" for everyone, by exposure then name; the default: the first person
+    in the middle exposure bucket or above)."""
+    people = world.people.sort_values(["bucket", "name"])
+    labels = {r.name: f"{r.name} · {exposure_label(int(r.bucket))}" for r in people.itertuples()}
+    middle = [r.name for r in people.itertuples() if int(r.bucket) >= buckets[len(buckets) // 2]] if buckets else []
+    return labels, (middle[0] if middle else None)
+
+
+def fact_answer_rows(facts: list[dict], answers: dict) -> list[dict]:
+    """One row per fact of a person_card: the truth, how often it was stated, the model's answer
+    (answers: fact_id -> answer_distribution), its probability, right or not, the truth's rank."""
+    rows = []
+    for fact in facts:
+        dist = answers[fact["fact_id"]]
+        best, p_best = dist["candidates"][0]
+        rows.append({"fact": RELATION_WORDS.get(fact["relation"], fact["relation"]), "true answer": fact["answer"],
+                     "stated in": fact["exposure"], "model's answer": best, "its probability": p_best,
+                     "right?": "yes" if best == fact["answer"] else "no", "rank of the truth": dist["rank_of_truth"]})
+    return rows
+
+
 def clean_name(text: str | None) -> tuple[str, list[str]]:
     """A reader-typed name made safe to put in a prompt: at most MAX_NAME_CHARS,
     one line, no control or format characters, no special-token strings; every
@@ -309,6 +331,49 @@ def with_context(lm, world, document_text: str, question, top: int = 10) -> dict
         notices.append("The document is longer than the model's context window; only its end was read.")
     return {"without": without, "with": with_doc, "hash_before": before, "hash_after": weights_hash(lm),
             "notices": notices}
+
+
+def example_event(world, first_lm, last_lm, cutoffs: list[str], latest: dict) -> str:
+    """The event a first visit of the cutoff page shows: one between the first and the last
+    cutoff, read often, that the last model (last_lm) gets right and the first (first_lm) does
+    not, best if the first names the town it last read (`latest`: latest_read_answers at the
+    first cutoff) and the document in its prompt fixes it; else the most-read such event."""
+    events = event_facts(world)
+    middle = events[(events["date"] > cutoffs[0]) & (events["date"] <= cutoffs[-1])]
+    if not len(middle):
+        return events.sort_values("date").iloc[len(events) // 2]["fact_id"]
+    middle = middle.sort_values(["exposure", "date"], ascending=[False, True])
+    truth = middle.set_index("fact_id")["answer"]
+    best, best_score = middle.iloc[0]["fact_id"], -1
+    for fact_id in middle["fact_id"][:40]:
+        top_last = answer_distribution(last_lm, world, fact_id, 1)["candidates"][0][0]
+        top_first = answer_distribution(first_lm, world, fact_id, 1)["candidates"][0][0]
+        if top_last != truth[fact_id] or top_first == truth[fact_id]:
+            continue
+        doc = post_cutoff_document(world, fact_id)["text"]
+        with_doc = with_context(first_lm, world, doc, fact_id, top=1)["with"]["candidates"][0][0]
+        score = 2 * (with_doc == truth[fact_id]) + (top_first == latest.get(fact_id))
+        if score > best_score:
+            best, best_score = fact_id, score
+        if score == 3:
+            break
+    return best
+
+
+def answers_by_model(answers: dict, event, cutoff_of: dict, read: dict, latest: dict) -> list[dict]:
+    """One row per model for one event: before or after its cutoff, mentions read, its answer and
+    whether that is right, the latest town it read about the person, or wrong. answers: model ->
+    answer_distribution; read, latest: model -> mentions read of the event, latest town read."""
+    rows = []
+    for n, dist in answers.items():
+        top_answer, top_p = dist["candidates"][0]
+        verdict = ("right" if top_answer == event["answer"] else "the latest thing it read"
+                   if top_answer == latest[n] else "wrong")
+        rows.append({"model": n, "cutoff": cutoff_of[n],
+                     "event is": "after its cutoff" if event["date"] > cutoff_of[n] else "before its cutoff",
+                     "mentions read": int(read[n]), "its answer": top_answer, "probability": top_p,
+                     "latest town it read": latest[n] or "(none)", "answer is": verdict})
+    return rows
 
 
 # --- the real model on an invented town --------------------------------------------------------------

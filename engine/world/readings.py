@@ -1,0 +1,357 @@
+"""Readings: the sentences the knowledge, cutoff and tuning pages print about measured results,
+computed here from the committed tables so a test can hold each one against the numbers.
+
+    recall_reading(results["recall_mean"], n_seeds=3, buckets=[1, 2, 4, 8, 16, 32])
+    cutoff_reading(cutoff_rows(results["cutoff"], variants, cutoff_of))
+    dev_reading(tuning_results)
+
+Inputs are the tables of engine.world.results.load_results and
+engine.world.tuning_results.load_results. Sentences are markdown (bold for the numbers); names
+in them go through engine.world.prose.markdown_text. Alt texts are plain text.
+
+Not handled: sentences about a reader's own live run (the page words those as it goes).
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from engine.world.prose import markdown_text
+from engine.world.results import exposure_label
+from engine.world.tuning import MIX_LABELS
+from engine.world.tuning_results import epochs_to_fit, mean_curves, summary_table
+
+# --- recall and hallucination (lessons/knowledge.py) ----------------------------------------------
+
+RECALL_MEASURES = {  # column in the results -> (label, axis title, axis format)
+    "accuracy": ("Accuracy", "share of facts answered right", ".0%"),
+    "top_prob": ("Confidence", "probability of its top answer", ".0%"),
+    "mean_rank": ("Rank of the truth", "mean rank of the true answer (1 = best)", ""),
+    "right_kind": ("Right kind", "top next token starts an answer of the right kind", ".0%"),
+}
+HALLUCINATION_GROUPS = ("never read (held out)", "read 1-2 times", "read 4+ times", "all known people")
+
+
+def models_description(manifest: dict, n_models: int) -> tuple[str, str, str]:
+    """(size, reading, count): how big the seed models are, how much they read, and how many there
+    are, in the words of the page's first section (from the first model's manifest)."""
+    params = int(manifest.get("params") or 0)
+    size = (f"{params / 1e6:.1f} million parameters each" if params >= 1e6 else f"{params:,} parameters each"
+            if params else "small")
+    epochs = float(manifest.get("epochs") or 0)
+    reading = (f"{epochs:g} pass{'es' if epochs != 1 else ''} over its {int(manifest['corpus_tokens']):,} tokens"
+               if epochs and manifest.get("corpus_tokens") else "several passes")
+    count = {1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five"}.get(n_models, str(n_models))
+    return size, reading, count
+
+
+def world_reading(stats: dict, manifest: dict, n_models: int) -> str:
+    """The first section's account of the world and its models (stats: World.stats(); manifest:
+    the first seed model's)."""
+    size, reading, count = models_description(manifest, n_models)
+    buckets = sorted(stats["facts_by_exposure"])
+    return f"""
+We generated **{stats['people']:,} fictional people**, {stats['towns']} towns and {stats['organisations']}
+organisations, with names built from made-up syllables and checked against lists of real names and
+places. Every fact about them is a row in a table (a person, a relation such as *birth town* or
+*employer*, the answer, and a date), {stats['facts']:,} rows in all. The world is written out as
+{stats['documents']:,} short documents: biographies, news items, notices and letters. Each fact is stated
+in an exact number of them ({", ".join(str(b) for b in buckets)} times), each time in a different wording
+and place. Another **{stats['held_out_people']} people** have rows in the table but are never written about
+at all. {count} small GPT models ({size}), differing only in their random seed, were pretrained on those
+documents and nothing else ({reading}), with the same next-token objective as every model in this app.
+Then we asked them questions.
+"""
+
+
+def recall_caption(rebuild: str) -> str:
+    """The caption under the numbers behind the recall chart."""
+    return ("probes: questions per seed in that cell (every fact of that exposure, each phrasing). "
+            f"Chance: one over the number of candidate answers. Rebuild: `{rebuild}`.")
+
+
+RECALL_TABLE_COLUMNS = ("style", "mentions", "probes", "accuracy_mean", "accuracy_sd", "top_prob_mean",
+                        "mean_rank_mean", "right_kind_mean", "chance")
+
+
+def recall_table(mean: pd.DataFrame) -> pd.DataFrame:
+    """The numbers behind the recall chart: one row per probe style and exposure."""
+    shown = mean.assign(mentions=[exposure_label(int(e)) for e in mean["exposure"]])
+    return shown[[c for c in RECALL_TABLE_COLUMNS if c in shown.columns]]
+
+
+def recall_at(mean: pd.DataFrame, style: str, exposure: int, measure: str = "accuracy") -> float | None:
+    """The mean over seeds of one measure for one probe style and exposure (None if not measured)."""
+    rows = mean[(mean["style"] == style) & (mean["exposure"] == exposure)]
+    return float(rows[f"{measure}_mean"].iloc[0]) if len(rows) else None
+
+
+def fmt(value: float | None, measure: str = "accuracy") -> str:
+    """A measured value as the page writes it: a percentage, or one decimal for ranks."""
+    if value is None:
+        return "not measured"
+    return f"{value:.0%}" if RECALL_MEASURES[measure][2] == ".0%" else f"{value:.1f}"
+
+
+def chance_of(mean: pd.DataFrame) -> float:
+    """What blind guessing scores: one over the candidates, averaged over the table."""
+    return float(mean["chance"].mean()) if len(mean) else 0.0
+
+
+def _ends(buckets) -> tuple[int, int]:
+    return (buckets[0], buckets[-1]) if buckets else (1, 1)
+
+
+def recall_alt(mean: pd.DataFrame, measure: str, *, n_seeds: int, buckets) -> str:
+    """The recall chart's alt text for the chosen measure."""
+    lo, hi = _ends(buckets)
+    m_label = RECALL_MEASURES[measure][0]
+
+    def at(style: str, exposure: int) -> str:
+        return fmt(recall_at(mean, style, exposure, measure), measure)
+
+    return (f"{m_label} by how many documents stated the fact, mean of {n_seeds} seeds with one standard deviation. "
+            f"Trained phrasing: {at('trained', lo)} at {lo}×, {at('trained', hi)} "
+            f"at {hi}×; new phrasings: {at('new', lo)} at {lo}×, {at('new', hi)} "
+            f"at {hi}×; people never read about: {at('trained', 0)}.")
+
+
+def recall_reading(mean: pd.DataFrame, *, n_seeds: int, buckets) -> str:
+    """Recall of the least- and most-read facts, in both phrasings, against guessing."""
+    lo, hi = _ends(buckets)
+
+    def at(style: str, exposure: int) -> str:
+        return fmt(recall_at(mean, style, exposure))
+
+    return (f"Measured here (accuracy, mean of {n_seeds} seeds): with the trained phrasing, **{at('trained', lo)}** of "
+            f"the facts read {lo}× and **{at('trained', hi)}** of those read {hi}×; with new phrasings "
+            f"**{at('new', lo)}** and **{at('new', hi)}**; for people never read about, "
+            f"**{at('trained', 0)}**, where blind guessing scores about {chance_of(mean):.0%}.")
+
+
+def hallucination_table(hallucination_mean: pd.DataFrame, style: str = "trained") -> pd.DataFrame:
+    """The hallucination table of one probe style, groups in reading order (never read first)."""
+    hall = hallucination_mean[hallucination_mean["style"] == style]
+    present = set(hall["group"])
+    order = [g for g in HALLUCINATION_GROUPS if g in present] + sorted(present - set(HALLUCINATION_GROUPS))
+    return hall.set_index("group").loc[order].reset_index()
+
+
+def group_value(hall: pd.DataFrame, group: str, column: str) -> float | None:
+    r = hall[hall["group"] == group]
+    return float(r[column].iloc[0]) if len(r) else None
+
+
+def hallucination_alt(hall: pd.DataFrame) -> str:
+    """The confidence-against-accuracy chart's alt text."""
+    h_conf, k_conf = group_value(hall, "never read (held out)", "top_prob_mean"), group_value(
+        hall, "all known people", "top_prob_mean")
+    h_acc, k_acc = group_value(hall, "never read (held out)", "accuracy_mean"), group_value(
+        hall, "all known people", "accuracy_mean")
+    if None not in (h_conf, k_conf, h_acc, k_acc):
+        return (f"Confidence and accuracy side by side. People never read about: confidence {h_conf:.0%}, accuracy "
+                f"{h_acc:.0%}. All people it read about: confidence {k_conf:.0%}, accuracy {k_acc:.0%}.")
+    return "Confidence and accuracy for people the models read about and people they never read about."
+
+
+def hallucination_reading(hall: pd.DataFrame, *, n_seeds: int, chance: float) -> str | None:
+    """How sure the models are about people they never read, against how often they are right."""
+    h_conf, k_conf = group_value(hall, "never read (held out)", "top_prob_mean"), group_value(
+        hall, "all known people", "top_prob_mean")
+    h_acc = group_value(hall, "never read (held out)", "accuracy_mean")
+    h_kind, k_kind = group_value(hall, "never read (held out)", "right_kind_mean"), group_value(
+        hall, "all known people", "right_kind_mean")
+    r_conf = group_value(hall, "read 1-2 times", "top_prob_mean")
+    if None in (h_conf, k_conf, h_acc, h_kind):
+        return None
+    return (
+        f"Measured here (trained phrasing, mean of {n_seeds} seeds): about people it never read, a model puts "
+        f"**{h_conf:.0%}** of the probability on its top answer"
+        + (f", against {r_conf:.0%} for people it read about once or twice" if r_conf is not None else "")
+        + f" and {k_conf:.0%} for everyone it read about. It is right {h_acc:.0%} of the time, where a blind guess "
+        f"would be right {chance:.0%} of the time. Left free to say any word at all, its most likely next word is "
+        f"the start of an answer of the right kind (a town after *born in the town of*, a year after *born in "
+        f"the year*) **{h_kind:.0%}** of the time"
+        + (f" ({k_kind:.0%} for people it read about)." if k_kind is not None else ".")
+    )
+
+
+# --- knowledge cutoff (lessons/cutoff.py) -----------------------------------------------------------
+
+CUTOFF_COLUMNS = ("right, events before the cutoff", "right, events after", "after: said the latest town it read",
+                  "after, with the document in the prompt")
+
+
+def cutoff_cell(table: pd.DataFrame, model: str, period: str, column: str, style: str = "trained") -> float | None:
+    """One number of the cutoff table: a model, a period (before/after its cutoff), a probe style."""
+    if table.empty:
+        return None
+    rows = table[(table["model"] == model) & (table["period"] == period) & (table["style"] == style)]
+    return float(rows.iloc[0][column]) if len(rows) else None
+
+
+def by_year_alt(table: pd.DataFrame, variants) -> str:
+    """The accuracy-by-year chart's alt text: each cutoff model before and after its cutoff."""
+    facts = []
+    for n in variants:
+        before, after = cutoff_cell(table, n, "before", "accuracy"), cutoff_cell(table, n, "after", "accuracy")
+        if before is not None and after is not None:
+            facts.append(f"{n}: {before:.0%} before, {after:.0%} after")
+    return "Accuracy on events by year for each cutoff model; " + "; ".join(facts) + "."
+
+
+def cutoff_rows(table: pd.DataFrame, variants, cutoff_of: dict) -> list[dict]:
+    """Four numbers per cutoff model, keyed by the phrases the page's table shows."""
+    return [{"model": n, "cutoff": cutoff_of[n],
+             CUTOFF_COLUMNS[0]: cutoff_cell(table, n, "before", "accuracy"),
+             CUTOFF_COLUMNS[1]: cutoff_cell(table, n, "after", "accuracy"),
+             CUTOFF_COLUMNS[2]: cutoff_cell(table, n, "after", "said_latest_read"),
+             CUTOFF_COLUMNS[3]: cutoff_cell(table, n, "after", "accuracy", "with document")} for n in variants]
+
+
+def pct(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:.0%}"
+
+
+def _mean_of(rows: list[dict], column: str) -> float | None:
+    vals = [r[column] for r in rows if r[column] is not None]
+    return sum(vals) / len(vals) if vals else None
+
+
+def cutoff_reading(rows: list[dict]) -> str:
+    """The cutoff models' four numbers, averaged."""
+    return (
+        "The same runs in four numbers per model. Averaged over the cutoff models: right on "
+        f"**{pct(_mean_of(rows, CUTOFF_COLUMNS[0]))}** of the events before the cutoff and "
+        f"**{pct(_mean_of(rows, CUTOFF_COLUMNS[1]))}** of those after it; after it, "
+        f"**{pct(_mean_of(rows, CUTOFF_COLUMNS[2]))}** of the answers name the town the model last "
+        "read about that person; with the news in front of the question (section 4), "
+        f"**{pct(_mean_of(rows, CUTOFF_COLUMNS[3]))}** are right."
+    )
+
+
+def cutoff_bars_alt(rows: list[dict]) -> str:
+    """The four-numbers chart's alt text, model by model."""
+    return "Per cutoff model: " + "; ".join(
+        f"{r['model']} right on {pct(r[CUTOFF_COLUMNS[0]])} of events before its cutoff and "
+        f"{pct(r[CUTOFF_COLUMNS[1]])} after, naming the latest town it read {pct(r[CUTOFF_COLUMNS[2]])} "
+        f"of the time after, and right on {pct(r[CUTOFF_COLUMNS[3]])} with the document"
+        for r in rows) + "."
+
+
+def cutoff_caption(meta: dict, rebuild: str) -> str:
+    """The caption under the cutoff table: what each number means, and what measured it."""
+    return (
+        "Accuracy: the truth is the model's most likely town among all the world's towns. \"Said the latest "
+        "town it read\": for an event after the cutoff, how often the model's answer is the town it last read "
+        "about that person. With the document: the same question after the shortest document that states the "
+        f"event. Measured by `{rebuild}`"
+        + (f"; scoring took {meta['score_seconds']:.0f} s." if isinstance(meta.get("score_seconds"), (int, float))
+           else ".")
+    )
+
+
+def tool_reading(table: pd.DataFrame, model: str) -> str | None:
+    """How often a cutoff model answers events after its cutoff, alone and with the document in its prompt."""
+    alone, with_doc = cutoff_cell(table, model, "after", "accuracy"), cutoff_cell(
+        table, model, "after", "accuracy", "with document")
+    if alone is None or with_doc is None:
+        return None
+    return (
+        f"Measured over every event after its cutoff, {markdown_text(model)} is right **{alone:.0%}** of the time with "
+        f"the question alone and **{with_doc:.0%}** with the event's document in front of it. Our world models are "
+        "tiny and read short, separate documents, so they barely learn to look back at an earlier text in the "
+        "prompt. That is a skill larger models pick up in pretraining, and it is what makes retrieval work."
+    )
+
+
+# --- tuning (lessons/tuning.py) -------------------------------------------------------------------------
+
+
+def dev_curves_alt(results: dict) -> str:
+    """The dev-accuracy chart's alt text: each tuned mix before and after its epochs."""
+    dev = mean_curves(results, "dev_known")
+    seeds = len(results["runs"])
+    finals = []
+    for m in MIX_LABELS:
+        rows = dev[dev["mix"] == m]
+        if m == "none" or len(rows) <= 1:
+            continue
+        finals.append(f"{MIX_LABELS[m]}: {rows['mean'].iloc[0]:.0%} before, {rows['mean'].iloc[-1]:.0%} after "
+                      f"{int(rows['epoch'].iloc[-1])} epochs")
+    return (f"Accuracy on known facts the model was not tuned on, by epoch, mean over {seeds} "
+            f"seed{'s' if seeds != 1 else ''} (band: ± one standard deviation). " + "; ".join(finals) + ".")
+
+
+def dev_reading(results: dict) -> str:
+    """Known facts not tuned on: best and last epoch for each mix."""
+    table = summary_table(results).set_index("mix")
+
+    def at(mix: str, column: str) -> str:
+        v = table[column].get(mix) if mix in table.index else None
+        return "n/a" if v is None or v != v else f"{v:.0%}"
+
+    return (
+        f"Here, on known facts it was not tuned on: tuned only on known facts the model reaches "
+        f"**{at('known', 'dev_best')}** at its best epoch and ends at **{at('known', 'dev_final')}**; tuned only "
+        f"on unknown facts, **{at('unknown', 'dev_best')}** at best and **{at('unknown', 'dev_final')}** at the "
+        f"end; half and half, **{at('half', 'dev_best')}** and **{at('half', 'dev_final')}**. Same model, same "
+        "number of pairs and passes: the only difference is whether the answers were already in its weights."
+    )
+
+
+def fit_words(fits: pd.DataFrame, part: str) -> str:
+    """When a part of the tuning set was first answered 90% right, over the runs of one mix."""
+    hits = [int(e) for e in fits[part] if e is not None and e == e]
+    if not len(fits):
+        return "n/a"
+    if not hits:
+        return "never, within the run"
+    if len(hits) < len(fits):
+        return f"by epoch {max(hits)} in {len(hits)} of {len(fits)} runs, never in the others"
+    if max(hits) == 0:
+        return "already before tuning (epoch 0)"
+    return f"by epoch {min(hits)}" + (f" to {max(hits)}" if max(hits) != min(hits) else "")
+
+
+def fit_reading(results: dict) -> str:
+    """In the half-and-half mix: how soon the known half and the unknown half were fitted."""
+    fits = epochs_to_fit(results)
+    fits = fits[fits["mix"] == "half"]
+    return (
+        "How fast the tuning pairs themselves are learned. With half known and half unknown facts in one "
+        "tuning set, the two halves get exactly the same training. Here the known half was answered 90% right "
+        f"**{fit_words(fits, 'train_known')}**, the unknown half **{fit_words(fits, 'train_unknown')}**."
+    )
+
+
+FIT_PARTS = (("train_known", "known pairs"), ("train_unknown", "unknown pairs"))
+
+
+def fit_alt(results: dict) -> str:
+    """The half-and-half fit chart's alt text: each half at the first and the last epoch."""
+    parts = []
+    for part, name in FIT_PARTS:
+        rows = mean_curves(results, part)
+        rows = rows[rows["mix"] == "half"]
+        if len(rows):
+            parts.append(f"{name} {rows['mean'].iloc[0]:.0%} at epoch {int(rows['epoch'].iloc[0])}, "
+                         f"{rows['mean'].iloc[-1]:.0%} at epoch {int(rows['epoch'].iloc[-1])}")
+    return "Fit of the tuning pairs in the half-and-half mix: " + "; ".join(parts) + "."
+
+
+def after_tuning_shares(results: dict) -> tuple[float, float] | None:
+    """(right about never-read people, answers of the right kind) after tuning: means over the
+    tuned mixes and seeds at the last epoch; None when nothing was tuned."""
+    summary = summary_table(results)
+    rows = summary[summary["mix"] != "none"]
+    if not len(rows):
+        return None
+    return float(rows["never_read_final"].mean()), float(rows["right_kind_final"].mean())
+
+
+def seeds_caption(results: dict, rebuild: str) -> str:
+    """The caption under the tuning summary table."""
+    seeds = len(results["runs"])
+    return (f"Means over {seeds} seed{'s' if seeds != 1 else ''}; each seed draws its own tuning and dev facts. "
+            "\"At its best epoch\" is what stopping early would have kept. Built by "
+            f"`{rebuild}`.")
