@@ -46,10 +46,10 @@ BUDGET = transfer.Budget(steps=40, batch_size=8, lrs=(1e-2,), warmup_steps=4)
 def test_trained_and_probe_approaches_learn_and_leave_the_base_alone(tiny):
     data = _toy_task()
     before = weights_fingerprint(tiny.model)
-    rows = transfer.compare(data, 16, 0, ["bag-of-words", "from scratch", "our base, frozen", "our base, fine-tuned"],
+    rows = transfer.compare(data, 16, 0, ["bow", "scratch", "ours-frozen", "ours-finetuned"],
                             test_size=30, budget=BUDGET, models={"base": tiny})
     assert weights_fingerprint(tiny.model) == before  # fine-tuning worked on a copy
-    assert [r["approach"] for r in rows] == ["bag-of-words", "from scratch", "our base, frozen", "our base, fine-tuned"]
+    assert [r["approach"] for r in rows] == ["bow", "scratch", "ours-frozen", "ours-finetuned"]
     for r in rows:
         assert r["n_test"] == 30 and r["per_class"] == 16 and r["train_seconds"] >= 0
         assert r["accuracy"] >= 0.75, r  # chance is 0.5
@@ -105,6 +105,7 @@ def _features_in_another_process(folder, model_path, text):
     f.decoder_features(t.load(model_path), [text])
 
 
+@pytest.mark.slow
 def test_feature_cache_folder_is_shared_by_processes(tmp_path):
     """Two processes adding to one cache file never drop each other's vectors."""
     import multiprocessing
@@ -151,19 +152,36 @@ def test_stratified_subset_keeps_shares_and_is_fixed():
     assert transfer.stratified_subset(data.test, None) == list(data.test)
 
 
-def test_real_frozen_bases_learn_the_toy_task():
+def test_real_frozen_bases_learn_the_toy_task(smollm2):
     from engine import datapack, smollm
 
     if not datapack.is_available("minilm") or not smollm.is_converted():
         pytest.skip("MiniLM or the converted SmolLM2 is not here")
-    rows = transfer.compare(_toy_task(), 16, 0, ["SmolLM2, frozen", "MiniLM, frozen"], test_size=30)
+    rows = transfer.compare(_toy_task(), 16, 0, ["smollm2-frozen", "minilm-frozen"], test_size=30)
     for r in rows:
         assert r["accuracy"] >= 0.8, r
     assert features.encoder_features(["a", "b c"]).shape == (2, 384)
 
 
 def test_markdown_table_means_over_seeds_and_keeps_first_seconds():
-    rows = [{"task": "spam", "approach": "from scratch", "seed": s, "accuracy": a, "macro_f1": a,
+    rows = [{"task": "spam", "approach": "scratch", "seed": s, "accuracy": a, "macro_f1": a,
              "train_seconds": t} for s, a, t in ((0, 0.8, 20.0), (1, 0.9, 5.0))]
     table = transfer.markdown_table(rows).splitlines()
-    assert table[2] == "| spam | from scratch | 0.850 ± 0.071 | 0.850 ± 0.071 | 20 |"
+    assert table[2] == "| spam | From scratch | 0.850 ± 0.071 | 0.850 ± 0.071 | 20 |"
+
+
+def test_features_point_their_disk_cache_and_put_it_back(tmp_path):
+    before = features.use_disk_cache(tmp_path / "elsewhere")
+    try:
+        assert features.disk_cache_folder() == tmp_path / "elsewhere"
+    finally:
+        assert features.use_disk_cache(before) == tmp_path / "elsewhere"
+    assert features.disk_cache_folder() == before
+
+
+def test_model_fingerprint_is_the_one_weight_hash(tiny):
+    """features keys its disk cache (and try-it its base check) by engine.models.weights_fingerprint,
+    so committed try-it manifests' base_sha256 still match."""
+    from engine.models import weights_fingerprint as one_hash
+
+    assert features.model_fingerprint(tiny.model) == one_hash(tiny.model)

@@ -53,13 +53,13 @@ def built(tiny, tmp_path_factory):
                                    row_cache=transfer_build.RowCache(None), tryit_dir=out / "tryit", progress=False,
                                    log=lambda *a: None)
     path = out / "results.json"
-    path.write_text(json.dumps(results, default=transfer_build._json_default))
+    path.write_text(json.dumps(results, default=transfer_build.json_default))
     assert weights_fingerprint(tiny.model) == before  # the shared base was never trained
     return path, out / "tryit", snapshot
 
 
 TOY_CONFIG = transfer_build.BuildConfig(
-    tasks=("toy",), approaches=("bag-of-words", "from scratch", "our base, frozen", "our base, fine-tuned"),
+    tasks=("toy",), approaches=("bow", "scratch", "ours-frozen", "ours-finetuned"),
     per_class=(4, 32, None), trained_per_class=(32,), seeds=(0, 1), checkpoints=("base-1k", "base"),
     checkpoint_tasks=("toy",), checkpoint_per_class=32, checkpoint_seeds=(0, 1), steps=25, batch_size=8,
     lr=1e-2, test_size=30, tryit=True, quick=True)
@@ -69,6 +69,7 @@ def _row_id(r):
     return r["task"], r["approach"], r["label"], r["seed"], r.get("base")
 
 
+@pytest.mark.slow
 def test_two_workers_compute_the_rows_one_process_does(built, tiny, tmp_path):
     """The same rows from spawned workers (features, trained runs and probes spread over two
     processes), all appended to one row cache; a second build reuses them without a worker."""
@@ -106,16 +107,16 @@ def test_two_workers_compute_the_rows_one_process_does(built, tiny, tmp_path):
 def test_build_writes_results_the_reader_understands(built):
     path = built[0]
     results = transfer_results.load_results(path)
-    for approach in ("bag-of-words", "our base, frozen"):
+    for approach in ("bow", "ours-frozen"):
         points = transfer_results.curve(results, "toy", approach)
         assert [p["label"] for p in points] == ["4", "32", "all"]
         assert [p["n_seeds"] for p in points] == [2, 2, 1]  # the whole split is one sample
         assert points[0]["n_train"] == 8 and points[-1]["n_train"] == 48
-    for approach in ("from scratch", "our base, fine-tuned"):
+    for approach in ("scratch", "ours-finetuned"):
         points = transfer_results.curve(results, "toy", approach, metric="macro_f1")
         assert [p["label"] for p in points] == ["32"] and points[0]["n_seeds"] == 2
     with pytest.raises(ValueError):
-        transfer_results.curve(results, "toy", "bag-of-words", metric="loss")
+        transfer_results.curve(results, "toy", "bow", metric="loss")
     info = transfer_results.task_info(results, "toy")
     assert info["labels"] == ["sport", "money"] and info["test_size"] == 30
     assert info["chance"]["accuracy"] == pytest.approx(0.5) and info["per_class_test"] == {"sport": 15, "money": 15}
@@ -131,11 +132,11 @@ def test_each_approach_learns_above_chance_on_a_tiny_run(built):
 
 def test_checkpoint_curve_orders_by_tokens_and_compares_with_scratch(built):
     results = transfer_results.load_results(built[0])
-    for approach in ("our base, fine-tuned", "our base, frozen"):
+    for approach in ("ours-finetuned", "ours-frozen"):
         points = transfer_results.checkpoint_curve(results, "toy", approach)
         assert [p["checkpoint"] for p in points] == ["base-1k", "base"]
         assert [p["tokens_seen"] for p in points] == [1000, 4000]
-        scratch = transfer_results.point(results, "toy", "from scratch", 32)
+        scratch = transfer_results.point(results, "toy", "scratch", 32)
         for p in points:
             assert p["n_seeds"] == 2 and p["scratch_mean"] == pytest.approx(scratch["mean"])
             assert p["gain"] == pytest.approx(p["mean"] - p["scratch_mean"])
@@ -169,10 +170,12 @@ def test_missing_or_corrupt_results_name_the_rebuild_command(tmp_path):
 
 
 def test_approaches_are_described_and_grouped():
-    assert list(transfer_results.APPROACHES)[:2] == ["bag-of-words", "from scratch"]
-    assert set(transfer_results.OLD_WAY) == {"bag-of-words", "from scratch"}
-    assert len(transfer_results.PRETRAINED) == 4
-    for a in transfer_results.APPROACHES.values():
+    from engine.transfer import approaches
+
+    assert list(approaches.APPROACHES)[:2] == ["bow", "scratch"]
+    assert set(approaches.OLD_WAY) == {"bow", "scratch"}
+    assert len(approaches.PRETRAINED) == 4
+    for a in approaches.APPROACHES.values():
         assert a.label and a.description and a.family in ("old way", "pretrained")
 
 
@@ -182,7 +185,7 @@ def test_approaches_are_described_and_grouped():
 def test_tryit_classifies_with_every_saved_approach(built, tiny):
     folder = built[1]
     preds = tryit.classify("toy", "the striker scored a late goal", models={"base": tiny}, folder=folder)
-    assert [p.approach for p in preds] == ["bag-of-words", "from scratch", "our base, frozen", "our base, fine-tuned"]
+    assert [p.approach for p in preds] == ["bow", "scratch", "ours-frozen", "ours-finetuned"]
     for p in preds:
         assert set(p.probabilities) == {"sport", "money"}
         assert sum(p.probabilities.values()) == pytest.approx(1.0, abs=1e-6)
@@ -225,7 +228,7 @@ def test_tryit_head_refuses_a_changed_base(built, tiny):
     with torch.no_grad():
         other.model.transformer.wte.weight.add_(1.0)
     with pytest.raises(tryit.TryItError, match="changed"):
-        tryit.classify("toy", "a goal", models={"base": other}, folder=folder, approaches=["our base, frozen"])
+        tryit.classify("toy", "a goal", models={"base": other}, folder=folder, approaches=["ours-frozen"])
 
 
 # --- live ----------------------------------------------------------------------------------
@@ -276,10 +279,67 @@ def test_run_live_stops_on_the_event_and_on_time(tiny):
         transfer_live.run_live("toy", 10_000, models={"base": tiny}, data=_toy_task())
 
 
+def test_live_run_is_a_job_that_reports_publishes_and_returns_its_rows(tiny):
+    """engine.jobs runs the live experiment: progress and each row reach the job's view as they
+    come, the result holds the rows, and the page's summary of the view says what happened."""
+    from engine import jobs
+    from engine.transfer import live as transfer_live
+
+    system = jobs.JobSystem(max_running=1, abandon_seconds=120)
+    job = system.submit(transfer_live.work("toy", 8, seed=0, max_seconds=20, models={"base": tiny},
+                                           data=_toy_task()), kind="transfer", max_seconds=20 + transfer_live.SCORING_GRACE)
+    assert job.join(60)
+    view = job.view()
+    assert view.status == jobs.DONE and view.progress == 1.0 and view.stopped_by is None
+    rows = view.result["rows"]
+    assert [r["approach"] for r in rows] == list(transfer_live.LIVE_APPROACHES)
+    assert view.state["rows"] == rows  # published one by one while it ran
+    out = transfer_live.outcome(view)
+    assert out["rows"] == rows and out["error"] is None and out["stopped"] is False
+    assert (out["task"], out["per_class"], out["seed"]) == ("toy", 8, 0)
+
+
+def test_live_job_honours_stop_and_reports_bad_input_plainly(tiny):
+    from engine import jobs
+    from engine.transfer import live as transfer_live
+
+    system = jobs.JobSystem(max_running=1, abandon_seconds=120)
+    started = threading.Event()
+
+    def work(ctx):  # the live work, with its first look at the clock held until Stop was pressed
+        started.set()
+        ctx.stop_event.wait(10)
+        return transfer_live.work("toy", 8, models={"base": tiny}, data=_toy_task())(ctx)
+
+    job = system.submit(work, kind="transfer", max_seconds=30)
+    assert started.wait(10)
+    job.stop()
+    assert job.join(30)
+    view = job.view()
+    assert view.stopped_by == "stop" and view.result == {"rows": []}
+    assert transfer_live.outcome(view)["stopped"] is True
+
+    bad = system.submit(transfer_live.work("toy", 10_000, models={"base": tiny}, data=_toy_task()),
+                        kind="transfer", max_seconds=30)
+    assert bad.join(30)
+    view = bad.view()
+    assert view.status == jobs.FAILED and "1 to 64" in view.error and "ValueError" not in view.error
+    assert transfer_live.outcome(view)["error"].startswith("The experiment failed: a live run takes 1 to 64")
+
+
+def test_row_cache_stores_the_schema_1_keys_and_reads_back_ids(tmp_path):
+    path = tmp_path / "rows.jsonl"
+    cache = transfer_build.RowCache(path)
+    cache.put("k", {"approach": "ours-finetuned", "accuracy": 0.5})
+    assert json.loads(path.read_text())["row"]["approach"] == "our base, fine-tuned"
+    assert transfer_build.RowCache(path).get("k")["approach"] == "ours-finetuned"
+
+
 # --- the real thing, where it is here --------------------------------------------------------
 
 
-def test_quick_build_on_the_data_pack(tmp_path, monkeypatch):
+@pytest.mark.slow
+def test_quick_build_on_the_data_pack(tmp_path, monkeypatch, data_pack):
     from engine import datapack
 
     if not all(datapack.is_available(s) for s in ("sms-spam", "rotten-tomatoes")):
@@ -294,7 +354,9 @@ def test_quick_build_on_the_data_pack(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     assert not list(cache.glob("transfer-fresh-*")) and not (cache / "transfer" / "rows.jsonl").exists()  # cold, tidy
     results = transfer_results.load_results(out)
-    assert transfer_results.curve(results, "spam", "bag-of-words")[0]["label"] == "8"
+    assert transfer_results.curve(results, "spam", "bow")[0]["label"] == "8"
+    assert {r["approach"] for r in json.loads(out.read_text())["runs"]} <= {
+        "bag-of-words", "from scratch", "our base, frozen", "our base, fine-tuned"}  # written under the stored keys
     assert transfer_results.cost_table(results)[0]["what"].startswith("Pretrain our base once")
     assert np.isfinite([r["accuracy"] for r in results["runs"]]).all()
 
@@ -314,11 +376,12 @@ def test_run_live_bounds_frozen_features_not_only_training(tiny, monkeypatch):
     monkeypatch.setattr(features, "decoder_features", slow)
     t0 = time.perf_counter()
     rows = transfer_live.run_live("toy", 8, max_seconds=0.3, models={"base": tiny}, data=_toy_task(),
-                                  approaches=("our base, frozen",))
+                                  approaches=("ours-frozen",))
     assert rows == []
     assert time.perf_counter() - t0 < 2.5
 
 
+@pytest.mark.slow
 def test_time_bound_with_workers_skips_trained_runs_and_lists_them(built, tiny, tmp_path):
     """Past --max-minutes no trained run starts; the cheap rows still come, and nothing is
     dropped silently: every skipped row is named in the manifest."""
@@ -328,7 +391,7 @@ def test_time_bound_with_workers_skips_trained_runs_and_lists_them(built, tiny, 
                                    tasks={"toy": _toy_task()}, models={"base": tiny, "base-1k": built[2]},
                                    row_cache=transfer_build.RowCache(None), progress=False, log=lambda *a: None)
     approaches = {r["approach"] for r in results["runs"]}
-    assert approaches == {"bag-of-words", "our base, frozen"}
+    assert approaches == {"bow", "ours-frozen"}
     skipped = results["manifest"]["skipped"]
     assert len(skipped) == 2 * 2 + 2  # 2 trained approaches x 2 seeds, and the snapshot's 2 fine-tunes
     assert all("time bound" in s and ("from scratch" in s or "fine-tuned" in s) for s in skipped)

@@ -1,14 +1,17 @@
 """`python -m engine build transfer`: measure transfer learning and write assets/transfer/.
 
-For each task (topic, sentiment, spam) and each approach of engine.transfer.experiment, train on a
-seeded few-shot sample at several labelled-examples-per-class counts and score on the same
+For each task (topic, sentiment, spam) and each approach (engine.transfer.approaches), train on
+a seeded few-shot sample at several labelled-examples-per-class counts and score on the same
 fixed test subset; then our base's snapshots at increasing pretraining tokens at 32 labels
 per class; then the costs. Writes, atomically:
 - assets/transfer/results.json: rows, checkpoint rows, task facts, costs, recipe, manifest
-  (read by engine.transfer.results);
+  (read by engine.transfer.results; approaches under their schema-1 stored keys);
 - assets/transfer/tryit/: the classifiers trained at 32 labels per class, seed 0, that the
-  page's "try it" box uses (engine.transfer.tryit): fp16 safetensors for the trained transformers,
-  npz for the linear heads and the bag-of-words vocabulary; no pickle.
+  page's "try it" box uses (written by engine.transfer.tryit_files, read by engine.transfer.tryit).
+
+This module is the CLI and the composition: which rows, in which order, and the results file
+around them. One row is engine.transfer.rows (settings, row cache, RowBuilder); several worker
+processes are engine.transfer.pool.
 
 Budgets (documented in docs/TRANSFER.md): the two trained approaches get the same 100 AdamW
 steps of 16 examples at a fixed peak lr of 1e-3 (the earlier validation grid picked 1e-3 in
@@ -20,38 +23,37 @@ sha256 included), so an interrupted or repeated build only computes what is new.
 listed in the manifest, never silently dropped.
 
 --workers N (the CLI's default: 2, one per core of this machine) spreads the rows over N
-processes of one torch thread each (run_parallel); the results are the same rows a
+processes of one torch thread each (engine.transfer.pool); the results are the same rows a
 one-process build computes. Not handled: GPUs, tuning heads on the real bases.
 """
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import platform
-import subprocess
+import shutil
 import sys
+import tempfile
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from engine.paths import ASSETS_DIR, REPO_ROOT, atomic_write_bytes, atomic_write_text, cache_dir
-from engine.models import portable_config
-from engine.transfer.results import RESULTS_DIR, SCHEMA
+from engine import datapack, smollm
+from engine.manifest import provenance
+from engine.models import read_manifest
+from engine.paths import ASSETS_DIR, atomic_write_text, cache_dir
+from engine.transfer import features
+from engine.transfer.approaches import APPROACHES, TRAINED, approach_id, stored
+from engine.transfer.baselines import majority_class
+from engine.transfer.pool import run_parallel, torch_threads
+from engine.transfer.results import RESULTS_DIR, SCHEMA, stored_form
+from engine.transfer.rows import TRYIT_PER_CLASS, TRYIT_SEED, BuildConfig, RowBuilder, RowCache, count_label
+from engine.transfer.tryit_files import summary_of
 
-ALL_PER_CLASS = (8, 16, 32, 64, 128, 256, None)  # None: the whole train split
-CHECKPOINTS = ("base-1m", "base-2m", "base-4m", "base-8m", "base")
-TRAINED = ("from scratch", "our base, fine-tuned")
-FROZEN_MODEL = {"our base, frozen": "base", "SmolLM2, frozen": "smollm2", "MiniLM, frozen": "minilm"}
-TRYIT_PER_CLASS = 32
-TRYIT_SEED = 0
 TRYIT_DIR = RESULTS_DIR / "tryit"
-SLUG = {"bag-of-words": "bag-of-words", "from scratch": "from-scratch", "our base, frozen": "our-base-frozen",
-        "our base, fine-tuned": "our-base-fine-tuned", "SmolLM2, frozen": "smollm2-frozen",
-        "MiniLM, frozen": "minilm-frozen"}
 # Published pretraining scale of the real bases (docs/TRANSFER.md cites the model cards).
 PUBLISHED = [
     {"model": "SmolLM2-135M", "params": 135e6, "tokens": 2e12, "flops": 6 * 135e6 * 2e12,
@@ -64,502 +66,18 @@ PUBLISHED = [
 ]
 
 
-@dataclass
-class BuildConfig:
-    tasks: tuple[str, ...] = ("topic", "sentiment", "spam")
-    approaches: tuple[str, ...] = ("bag-of-words", "from scratch", "our base, frozen", "our base, fine-tuned",
-                                   "SmolLM2, frozen", "MiniLM, frozen")
-    per_class: tuple = ALL_PER_CLASS  # counts for bag-of-words and the frozen probes
-    trained_per_class: tuple = ALL_PER_CLASS  # counts for the two trained approaches (each run ~10-20 CPU s)
-    seeds: tuple[int, ...] = (0, 1, 2)
-    checkpoints: tuple[str, ...] = CHECKPOINTS
-    checkpoint_tasks: tuple[str, ...] = ("topic", "sentiment", "spam")
-    checkpoint_per_class: int = 32
-    checkpoint_seeds: tuple[int, ...] = (0, 1, 2)
-    steps: int = 100
-    batch_size: int = 16
-    lr: float = 1e-3
-    test_size: int = 500
-    max_tokens: int = 128
-    tryit: bool = True
-    max_minutes: float | None = None  # no new trained runs after this
-    quick: bool = False
-    out: str | None = None
-    use_row_cache: bool = True
-    checkpoints_only: bool = False  # only the snapshot rows (to fill the row cache ahead of a build)
-    cached_only: bool = False  # compose the results from rows earlier builds finished; skip (and list) the rest
-    adopt_tryit: bool = False  # with cached_only: list the try-it files an interrupted build saved
-    workers: int = 1  # processes computing rows (the CLI's default: 2, this machine's cores)
-    notes: list[str] = field(default_factory=list)
-
-
-def _label(per_class) -> str:
-    return "all" if per_class is None else str(per_class)
-
-
-def _git_commit() -> str | None:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
-                              timeout=10).stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None
-
-
 def _machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}, Python {platform.python_version()}"
 
 
-class RowCache:
-    """Finished rows, one JSON line each, keyed by everything they depend on. A miss re-reads
-    lines appended since (another build running beside this one may have just finished it)."""
-
-    def __init__(self, path: Path | None):
-        self.path = path
-        self.rows: dict[str, dict] = {}
-        self.reused = 0
-        self._offset = 0
-        self._refresh()
-
-    def _refresh(self) -> None:
-        if not self.path or not self.path.is_file():
-            return
-        with open(self.path, "rb") as fh:
-            fh.seek(self._offset)
-            data = fh.read()
-        end = data.rfind(b"\n") + 1  # a half-written last line waits for the next read
-        self._offset += end
-        for line in data[:end].decode("utf-8", "replace").splitlines():
-            try:
-                entry = json.loads(line)
-                self.rows[entry["key"]] = entry["row"]
-            except (json.JSONDecodeError, KeyError, TypeError):
-                continue
-
-    @staticmethod
-    def key(**parts) -> str:
-        return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
-
-    def get(self, key: str) -> dict | None:
-        if key not in self.rows:
-            self._refresh()
-        row = self.rows.get(key)
-        if row is not None:
-            self.reused += 1
-            return dict(row, reused=True)
-        return None
-
-    def put(self, key: str, row: dict) -> None:
-        self.rows[key] = row
-        if self.path:
-            import fcntl
-
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.path, "a", encoding="utf-8") as fh:  # workers append to one file: one line at a time
-                fcntl.flock(fh, fcntl.LOCK_EX)
-                fh.write(json.dumps({"key": key, "row": row}) + "\n")
-                fh.flush()
-
-
-def _param_count(model) -> int:
-    return int(sum(p.numel() for p in model.parameters()))
-
-
-class Builder:
-    def __init__(self, config: BuildConfig, *, tasks: dict | None = None, models: dict | None = None,
-                 row_cache: RowCache | None = None, tryit_dir: Path | None = None, log=print):
-        from engine.transfer import experiment as transfer
-
-        self.c = config
-        self.transfer = transfer
-        self.task_data = tasks or {}
-        self.models = models or {}
-        self.supplied = set(self.models)  # models given by the caller (tests' stand-ins): workers get them too
-        self.cache = row_cache or RowCache(None)
-        self.tryit_dir = tryit_dir
-        self.log = log
-        self.t_start = time.perf_counter()
-        self.skipped: list[str] = []
-        self.feature_rate: dict[tuple[str, str], float] = {}  # (task, model) -> seconds per text, measured cold
-        self.fingerprints: dict[str, str] = {}
-        self.tryit: dict = {"per_class": TRYIT_PER_CLASS, "seed": TRYIT_SEED, "approaches": {}}
-
-    # --- models and data ---
-    def data(self, task: str):
-        if task not in self.task_data:
-            from engine.tasks import load_task
-
-            self.task_data[task] = load_task(task)
-        return self.task_data[task]
-
-    def model(self, name: str):
-        if name not in self.models:
-            if name == "smollm2":
-                from engine import smollm
-
-                self.models[name] = smollm.load()
-            elif name == "minilm":
-                from engine.transfer import features
-
-                self.models[name] = features.load_encoder()
-            else:
-                from engine.models import load_artifact
-
-                self.models[name] = load_artifact(name)
-        return self.models[name]
-
-    def fingerprint(self, name: str) -> str:
-        if name not in self.fingerprints:
-            from engine.transfer.features import model_fingerprint
-
-            m = self.model(name)
-            self.fingerprints[name] = model_fingerprint(m[0] if isinstance(m, tuple) else m.model)
-        return self.fingerprints[name]
-
-    def shape_id(self, name: str) -> str:
-        """What a from-scratch model takes from our base: its tokenizer and its shape, not its weights."""
-        lm = self.model(name)
-        cfg = lm.model.config
-        shape = {k: getattr(cfg, k, None) for k in ("vocab_size", "n_positions", "n_embd", "n_layer", "n_head",
-                                                      "activation_function")}
-        tok = ""
-        if hasattr(lm.tokenizer, "backend_tokenizer"):
-            spec = json.loads(lm.tokenizer.backend_tokenizer.to_str())
-            for transient in ("truncation", "padding"):  # set by each call's arguments, not the tokenizer
-                spec.pop(transient, None)
-            tok = json.dumps(spec, sort_keys=True)
-        return hashlib.sha256((json.dumps(shape, sort_keys=True) + tok).encode()).hexdigest()
-
-    def budget(self):
-        return self.transfer.Budget(steps=self.c.steps, batch_size=self.c.batch_size, lrs=(self.c.lr,),
-                                    max_tokens=self.c.max_tokens)
-
-    def test_subset(self, task: str):
-        return self.transfer.stratified_subset(self.data(task).test, self.c.test_size, seed=0)
-
-    def out_of_time(self) -> bool:
-        return self.c.max_minutes is not None and time.perf_counter() - self.t_start > self.c.max_minutes * 60
-
-    # --- features ---
-    def extractor(self, task: str, model_name: str):
-        from engine.transfer import features
-
-        m = self.model(model_name)
-
-        def extract(texts):
-            before = features.stats["computed"]
-            t0 = time.perf_counter()
-            if model_name == "minilm":
-                x = features.encoder_features(texts, encoder=m, max_tokens=self.c.max_tokens)
-            else:
-                x = features.decoder_features(m, texts, max_tokens=self.c.max_tokens)
-            computed = features.stats["computed"] - before
-            if computed >= 20 and (task, model_name) not in self.feature_rate:
-                self.feature_rate[(task, model_name)] = (time.perf_counter() - t0) / computed
-            return x
-
-        return extract
-
-    def with_feature_time(self, row: dict) -> dict:
-        """A probe row whose features another call (or worker) computed gets the measured rate."""
-        a = row["approach"]
-        if a not in FROZEN_MODEL or row.get("feature_seconds_per_text") is not None or row.get("reused"):
-            return row
-        name = row.get("base", "base") if a == "our base, frozen" else FROZEN_MODEL[a]
-        rate = self.feature_rate.get((row["task"], name))
-        if rate is None:
-            return row
-        return dict(row, feature_seconds_per_text=rate, seconds=row["probe_seconds"] + rate * row["n_train"])
-
-    def token_count(self, model_name: str, texts) -> int:
-        m = self.model(model_name)
-        tok = m[1] if isinstance(m, tuple) else m.tokenizer
-        ids = tok(list(texts), add_special_tokens=True, truncation=True, max_length=self.c.max_tokens)["input_ids"]
-        return int(sum(max(1, len(r)) for r in ids))
-
-    def params(self, model_name: str) -> int:
-        m = self.model(model_name)
-        return _param_count(m[0] if isinstance(m, tuple) else m.model)
-
-    # --- one row ---
-    def row_key(self, task: str, approach: str, per_class, seed: int, base: str = "base") -> str:
-        """Everything a row depends on, weights' sha256 included."""
-        uses_base = approach in ("our base, frozen", "our base, fine-tuned")
-        model_name = FROZEN_MODEL.get(approach)
-        return RowCache.key(task=task, approach=approach, per_class=per_class, seed=seed, test_size=self.c.test_size,
-                            max_tokens=self.c.max_tokens, steps=self.c.steps, lr=self.c.lr, batch=self.c.batch_size,
-                            base=self.fingerprint(base) if uses_base else (
-                                self.shape_id(base) if approach == "from scratch" else None),
-                            model=self.fingerprint(model_name) if model_name and model_name != "base" else None,
-                            train_ids=None, v=1)
-
-    def prewarm(self, task: str, model_name: str, samples) -> None:
-        """Compute (or find) the frozen features every row of (task, model) will read: the test
-        subset and each (per_class, seed) training sample, in one call (its rate is measured)."""
-        from engine.tasks import few_shot
-
-        texts = {e.text: None for e in self.test_subset(task)}
-        for per_class, seed in samples:
-            texts.update({e.text: None for e in few_shot(self.data(task).train, per_class, seed)})
-        self.extractor(task, model_name)(list(texts))
-
-    def run(self, task: str, approach: str, per_class, seed: int, *, base: str = "base",
-            save_tryit: bool = False) -> dict | None:
-        """One row (None with cached_only when no earlier build finished it)."""
-        from engine.transfer.baselines import bag_of_words, linear_probe
-        from engine.tasks import few_shot
-
-        data = self.data(task)
-        model_name = FROZEN_MODEL.get(approach)
-        key = self.row_key(task, approach, per_class, seed, base)
-        if not save_tryit:
-            cached = self.cache.get(key)
-            if cached is not None:
-                return cached
-        if self.c.cached_only:
-            return None
-        train = few_shot(data.train, per_class, seed)
-        evaluate_on = self.test_subset(task)
-        labels = list(data.labels)
-        row = {"task": task, "approach": approach, "per_class": per_class, "label": _label(per_class),
-               "n_train": len(train), "seed": seed, "n_test": len(evaluate_on)}
-        keep: dict = {}
-        t0 = time.perf_counter()
-        c0 = time.process_time()  # CPU seconds: what the row costs on one free core, however busy the machine
-        if approach == "bag-of-words":
-            s = bag_of_words(train, evaluate_on, keep=keep)
-            row.update(seconds=time.perf_counter() - t0, flops=None)
-        elif approach in FROZEN_MODEL:
-            name = model_name if approach != "our base, frozen" else base
-            extract = self.extractor(task, name)
-            extract([e.text for e in train])  # features first, so the fit is timed alone
-            t1 = time.perf_counter()
-            s = linear_probe(extract, train, evaluate_on, method=approach, keep=keep)
-            fit = time.perf_counter() - t1
-            rate = self.feature_rate.get((task, name))
-            tokens = self.token_count(name, [e.text for e in train])
-            row.update(seconds=fit + (rate * len(train) if rate else 0.0), probe_seconds=fit,
-                       feature_seconds_per_text=rate, tokens_read=tokens, flops=2 * self.params(name) * tokens)
-        elif approach in TRAINED:
-            lm = self.model(base)
-            budget = self.budget()
-            kw = dict(validation=(), labels=labels, budget=budget, seed=seed, keep=keep)
-            if approach == "from scratch":
-                import copy
-
-                s, info = self.transfer.from_scratch(train, evaluate_on, tokenizer=lm.tokenizer,
-                                                     vocab_size=lm.model.config.vocab_size,
-                                                     preset=copy.deepcopy(lm.model.config), **kw)
-            else:
-                s, info = self.transfer.fine_tune(lm, train, evaluate_on, **kw)
-            n = _param_count(keep["model"])
-            row.update(seconds=time.perf_counter() - t0, lr=info["lr"], steps=info["steps"],
-                       tokens_trained=info["tokens_trained"], params=n, flops=6 * n * info["tokens_trained"])
-        else:
-            raise ValueError(f"unknown approach {approach!r}")
-        row.update(accuracy=s.accuracy, macro_f1=s.macro_f1, cpu_seconds=time.process_time() - c0)
-        if approach != "bag-of-words" and approach in ("from scratch", "our base, fine-tuned", "our base, frozen"):
-            row["base"] = base
-        if save_tryit and self.tryit_dir is not None:
-            self.save_tryit(task, approach, keep, labels)
-        self.cache.put(key, row)
-        return row
-
-    # --- try-it classifiers ---
-    def save_tryit(self, task: str, approach: str, keep: dict, labels: list[str]) -> None:
-        import io
-
-        folder = self.tryit_dir
-        folder.mkdir(parents=True, exist_ok=True)
-        stem = f"{task}-{SLUG[approach]}"
-        entry: dict = {"labels": labels}
-        if approach == "bag-of-words":
-            pipe = keep["model"]
-            vec, clf = pipe.steps[0][1], pipe.steps[1][1]
-            vocab = sorted(vec.vocabulary_, key=vec.vocabulary_.get)
-            buf = io.BytesIO()
-            np.savez_compressed(buf, terms=np.array(vocab, dtype=str), idf=vec.idf_.astype(np.float32),
-                                coef=clf.coef_.astype(np.float32), intercept=clf.intercept_.astype(np.float32),
-                                classes=np.array([str(c) for c in clf.classes_], dtype=str))
-            atomic_write_bytes(folder / f"{stem}.npz", buf.getvalue())
-            entry.update(file=f"{stem}.npz", kind="bag-of-words",
-                         settings={"ngram_range": list(vec.ngram_range), "sublinear_tf": vec.sublinear_tf,
-                                   "lowercase": vec.lowercase})
-        elif approach in FROZEN_MODEL:
-            pipe = keep["model"]
-            scaler, clf = pipe.steps[0][1], pipe.steps[1][1]
-            buf = io.BytesIO()
-            np.savez(buf, mean=scaler.mean_.astype(np.float32), scale=scaler.scale_.astype(np.float32),
-                     coef=clf.coef_.astype(np.float32), intercept=clf.intercept_.astype(np.float32),
-                     classes=np.array([str(c) for c in clf.classes_], dtype=str))
-            atomic_write_bytes(folder / f"{stem}.npz", buf.getvalue())
-            model_name = FROZEN_MODEL[approach]
-            entry.update(file=f"{stem}.npz", kind="frozen", model=model_name,
-                         model_sha256=self.fingerprint(model_name))
-        else:
-            import torch
-            from safetensors.torch import save as st_save
-
-            clf = keep["model"]
-            state = {k: v.detach().to(torch.float16).contiguous() for k, v in clf.state_dict().items()}
-            atomic_write_bytes(folder / f"{stem}.safetensors", st_save(state))
-            entry.update(file=f"{stem}.safetensors", kind="trained", config=portable_config(clf.body.config))
-        self.tryit["approaches"].setdefault(task, {})[approach] = entry
-
-    def adopt_tryit_files(self, folder: Path, tasks) -> None:
-        """Manifest entries for try-it files an interrupted build saved (newer than our base's
-        weights, so never a head trained on an older base); a --cached-only build uses this."""
-        from engine.models import MODELS_DIR
-
-        weights = MODELS_DIR / "base" / "model.safetensors"
-        base_time = weights.stat().st_mtime if weights.is_file() else 0.0
-        self.tryit_dir = folder
-        for task in tasks:
-            labels = list(self.data(task).labels)
-            for approach, slug in SLUG.items():
-                ext = "safetensors" if approach in TRAINED else "npz"
-                path = folder / f"{task}-{slug}.{ext}"
-                if not path.is_file() or path.stat().st_mtime < base_time:
-                    continue
-                entry: dict = {"labels": labels, "file": path.name}
-                if approach == "bag-of-words":
-                    entry.update(kind="bag-of-words", settings={"ngram_range": [1, 2], "sublinear_tf": True,
-                                                                "lowercase": True})
-                elif approach in FROZEN_MODEL:
-                    name = FROZEN_MODEL[approach]
-                    entry.update(kind="frozen", model=name, model_sha256=self.fingerprint(name))
-                else:
-                    entry.update(kind="trained", config=portable_config(self.model("base").model.config))
-                self.tryit["approaches"].setdefault(task, {})[approach] = entry
-
-    def write_tryit_manifest(self) -> None:
-        if self.tryit_dir is None or not self.tryit["approaches"]:
-            return
-        base = self.model("base")
-        tok_path = self.tryit_dir / "tokenizer.json"
-        base.tokenizer.backend_tokenizer.save(str(tok_path))
-        manifest = dict(self.tryit, base_sha256=self.fingerprint("base"), max_tokens=self.c.max_tokens,
-                        created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
-        atomic_write_text(self.tryit_dir / "manifest.json", json.dumps(manifest, indent=1) + "\n")
-
-# --- several worker processes ------------------------------------------------------------------
-# Each worker is a spawned process with its own Builder (models loaded on first use, one torch
-# thread). The parent hands out jobs one at a time, in order, to whichever worker is free:
-# first the frozen features of each (task, model) (the slow real bases start at once), then the
-# trained runs, then the cheap probe and bag-of-words rows that read the features now on disk.
-# Rows go to the shared row cache (appends under a lock) and back to the parent, which
-# composes the results exactly as a one-process build does.
-
-_worker: dict = {}
-
-
-def _worker_init(config: BuildConfig, tasks, models, cache_path, tryit_dir, feature_folder, threads, deadline):
-    import torch
-
-    from engine.transfer import features
-
-    torch.set_num_threads(max(1, threads))
-    if feature_folder:
-        features.enable_disk_cache(Path(feature_folder))
-    _worker["builder"] = Builder(config, tasks=dict(tasks or {}), models=dict(models or {}),
-                                 row_cache=RowCache(Path(cache_path) if cache_path else None),
-                                 tryit_dir=Path(tryit_dir) if tryit_dir else None, log=lambda *a: None)
-    _worker["deadline"] = deadline
-
-
-def _worker_job(job):
-    """One job in a worker: ("features", task, model, samples) or (index, run arguments, save)."""
-    b: Builder = _worker["builder"]
-    if job[0] == "features":
-        _, task, model_name, samples = job
-        b.prewarm(task, model_name, samples)
-        return {"job": job, "rates": dict(b.feature_rate)}
-    index, (kind, task, a, k, seed, base), save = job
-    deadline = _worker["deadline"]
-    if a in TRAINED and deadline is not None and time.time() > deadline:  # the features are done by now
-        return {"job": job, "index": index, "row": None, "why": "time bound"}
-    b.tryit["approaches"] = {}
-    row = b.run(task, a, k, seed, base=base, save_tryit=save)
-    return {"job": job, "index": index, "row": row, "tryit": b.tryit["approaches"], "rates": dict(b.feature_rate)}
-
-
-def run_parallel(b: Builder, jobs: list[tuple], saves: list[bool], *, workers: int, progress: bool) -> dict[int, dict | str]:
-    """Rows for `jobs` computed by `workers` processes: {job index: row, or why it is missing}.
-    Rows an earlier build finished come from the row cache here, without a worker."""
-    import multiprocessing
-
-    from tqdm import tqdm
-
-    from engine.transfer import features
-
-    c = b.c
-    out: dict[int, dict | str] = {}
-    todo: list[tuple] = []
-    for i, (job, save) in enumerate(zip(jobs, saves)):
-        kind, task, a, k, seed, base = job
-        cached = None if save else b.cache.get(b.row_key(task, a, k, seed, base))
-        if cached is not None:
-            out[i] = cached
-        else:
-            todo.append((i, job, save))
-    if not todo:
-        return out
-    # features first: every (task, frozen model) some missing row reads, biggest models first
-    samples: dict[tuple[str, str], set] = {}
-    for _, (kind, task, a, k, seed, base), _ in todo:
-        if a in FROZEN_MODEL:
-            name = base if a == "our base, frozen" else FROZEN_MODEL[a]
-            samples.setdefault((task, name), set()).add((k, seed))
-    size = {"smollm2": 0, "minilm": 1}
-    feature_jobs = [("features", t, m, sorted(v, key=str)) for (t, m), v in
-                    sorted(samples.items(), key=lambda kv: (size.get(kv[0][1], 2), c.tasks.index(kv[0][0])))]
-    trained = [j for j in todo if j[1][2] in TRAINED]
-    rest = [j for j in todo if j[1][2] not in TRAINED]
-    queue = feature_jobs + trained + rest
-    deadline = time.time() + c.max_minutes * 60 - (time.perf_counter() - b.t_start) if c.max_minutes else None
-    supplied_models = {k: v for k, v in b.models.items() if k in b.supplied}
-    folder = features._disk["folder"]
-    for task in c.tasks:
-        b.data(task)  # read once here; the workers get the examples, not the data pack's location
-    init = (c, b.task_data, supplied_models or None,
-            str(b.cache.path) if b.cache.path else None, str(b.tryit_dir) if b.tryit_dir else None,
-            str(folder) if folder else None, _threads(), deadline)
-    ctx = multiprocessing.get_context("spawn")  # fork after torch has threads can hang
-    tryit: dict[int, dict] = {}
-    bar = tqdm(total=len(queue), desc=f"build transfer ({workers} workers)", unit="job", disable=not progress,
-               file=sys.stderr)
-    with ctx.Pool(workers, initializer=_worker_init, initargs=init) as pool:
-        for result in pool.imap_unordered(_worker_job, queue, chunksize=1):
-            for key, rate in result.get("rates", {}).items():
-                b.feature_rate.setdefault(tuple(key), rate)
-            job = result["job"]
-            if job[0] == "features":
-                bar.set_postfix_str(f"features {job[1]} | {job[2]}")
-            else:
-                kind, task, a, k, seed, base = job[1]
-                bar.set_postfix_str(f"{task} | {a} | {_label(k)} | seed {seed}" + (f" | {base}" if kind == "ckpt" else ""))
-                out[result["index"]] = result["row"] if result["row"] is not None else result["why"]
-                if result.get("tryit"):
-                    tryit[result["index"]] = result["tryit"]
-            bar.update()
-        pool.close()
-        pool.join()
-    bar.close()
-    for index in sorted(tryit):  # the one-process build's order, whatever order workers finished in
-        for t, entries in tryit[index].items():
-            b.tryit["approaches"].setdefault(t, {}).update(entries)
-    return out
-
-
 def _available_approaches(approaches, log) -> tuple[list[str], list[str]]:
-    from engine import datapack, smollm
-
     keep, notes = [], []
     for a in approaches:
-        if a == "SmolLM2, frozen" and not smollm.is_converted() and not smollm.gguf_available():
-            notes.append("SmolLM2 skipped: its data-pack source is not here (python -m engine data fetch smollm2)")
+        if a == "smollm2-frozen" and not smollm.is_converted() and not smollm.gguf_available():
+            notes.append("SmolLM2 skipped: its data-pack source is not here (python -m engine data smollm2)")
             continue
-        if a == "MiniLM, frozen" and not datapack.is_available("minilm"):
-            notes.append("MiniLM skipped: its data-pack source is not here (python -m engine data fetch minilm)")
+        if a == "minilm-frozen" and not datapack.is_available("minilm"):
+            notes.append("MiniLM skipped: its data-pack source is not here (python -m engine data minilm)")
             continue
         keep.append(a)
     for n in notes:
@@ -568,8 +86,6 @@ def _available_approaches(approaches, log) -> tuple[list[str], list[str]]:
 
 
 def task_facts(data, evaluate_on) -> dict:
-    from engine.transfer.baselines import majority_class
-
     floor = majority_class(evaluate_on)
     gold = [e.label for e in evaluate_on]
     commonest = max(sorted(set(gold)), key=gold.count)
@@ -584,12 +100,13 @@ def task_facts(data, evaluate_on) -> dict:
 
 def build(config: BuildConfig, *, tasks: dict | None = None, models: dict | None = None,
           row_cache: RowCache | None = None, tryit_dir: Path | None = None, log=print, progress=True) -> dict:
-    """Run the experiments of `config` and return the results dict (not written)."""
-    from tqdm import tqdm
+    """Run the experiments of `config` and return the results dict (not written; approaches by
+    id: main writes results.stored_form of it)."""
+    from tqdm import tqdm  # only the build's progress bar needs it
 
-    b = Builder(config, tasks=tasks, models=models, row_cache=row_cache, tryit_dir=tryit_dir, log=log)
+    b = RowBuilder(config, tasks=tasks, models=models, row_cache=row_cache, tryit_dir=tryit_dir, log=log)
     c = config
-    approaches = list(c.approaches)
+    approaches = [approach_id(a) for a in c.approaches]
     notes = list(c.notes)
     if models is None or not {"smollm2", "minilm"} <= set(models):
         approaches, missing = _available_approaches(approaches, log)
@@ -599,7 +116,7 @@ def build(config: BuildConfig, *, tasks: dict | None = None, models: dict | None
         if name in b.models or (ASSETS_DIR / "models" / name / "manifest.json").is_file():
             checkpoints.append(name)
         else:
-            notes.append(f"checkpoint {name} not found (python -m engine build base writes it)")
+            notes.append(f"checkpoint {name} not found (`python -m engine build base` writes it)")
 
     # the jobs, most important first (a --max-minutes bound cuts from the end): every approach
     # at 32 per class (the headline comparison and the try-it classifiers), the snapshots,
@@ -616,10 +133,10 @@ def build(config: BuildConfig, *, tasks: dict | None = None, models: dict | None
                             jobs.append(("run", task, a, k, seed, "base"))  # whole split: one sample
 
     counts = lambda a: c.trained_per_class if a in TRAINED else c.per_class  # noqa: E731
-    cheap = lambda a: a not in TRAINED and a != "SmolLM2, frozen"  # noqa: E731
+    cheap = lambda a: a not in TRAINED and a != "smollm2-frozen"  # noqa: E731
     if not c.checkpoints_only:
         add_runs(lambda a: True, lambda a: [k for k in counts(a) if k == TRYIT_PER_CLASS])
-    ck_approaches = [a for a in ("our base, fine-tuned", "our base, frozen") if a in approaches]
+    ck_approaches = [a for a in ("ours-finetuned", "ours-frozen") if a in approaches]
     for task in c.checkpoint_tasks:
         if task not in c.tasks:
             continue
@@ -632,9 +149,9 @@ def build(config: BuildConfig, *, tasks: dict | None = None, models: dict | None
                     jobs.append(("ckpt", task, a, c.checkpoint_per_class, seed, name))
     if not c.checkpoints_only:
         add_runs(cheap, lambda a: [k for k in c.per_class if k != TRYIT_PER_CLASS])
-        add_runs(lambda a: a == "SmolLM2, frozen", lambda a: [k for k in c.per_class if k not in (None, TRYIT_PER_CLASS)])
+        add_runs(lambda a: a == "smollm2-frozen", lambda a: [k for k in c.per_class if k not in (None, TRYIT_PER_CLASS)])
         add_runs(lambda a: a in TRAINED, lambda a: [k for k in c.trained_per_class if k != TRYIT_PER_CLASS])
-        add_runs(lambda a: a == "SmolLM2, frozen", lambda a: [k for k in c.per_class if k is None])
+        add_runs(lambda a: a == "smollm2-frozen", lambda a: [k for k in c.per_class if k is None])
 
     saves = [c.tryit and kind == "run" and k == TRYIT_PER_CLASS and seed == TRYIT_SEED
              for kind, task, a, k, seed, base in jobs]
@@ -643,19 +160,19 @@ def build(config: BuildConfig, *, tasks: dict | None = None, models: dict | None
     runs, ck_rows = [], []
     bar = tqdm(jobs, desc="build transfer", unit="run", disable=not progress or parallel, file=sys.stderr)
     for i, (kind, task, a, k, seed, base) in enumerate(bar):
-        bar.set_postfix_str(f"{task} | {a} | {_label(k)} | seed {seed}" + (f" | {base}" if kind == "ckpt" else ""))
+        bar.set_postfix_str(f"{task} | {a} | {count_label(k)} | seed {seed}" + (f" | {base}" if kind == "ckpt" else ""))
         if parallel:
             row = pre.get(i, "not run")
             if isinstance(row, str):
-                b.skipped.append(f"{kind} {task} {a} {_label(k)} seed {seed} {base} ({row})")
+                b.skipped.append(f"{kind} {task} {stored(a)} {count_label(k)} seed {seed} {base} ({row})")
                 continue
         else:
             if a != "bag-of-words" and b.out_of_time():
-                b.skipped.append(f"{kind} {task} {a} {_label(k)} seed {seed} {base}")
+                b.skipped.append(f"{kind} {task} {stored(a)} {count_label(k)} seed {seed} {base}")
                 continue
             row = b.run(task, a, k, seed, base=base, save_tryit=saves[i] and not c.cached_only)
             if row is None:
-                b.skipped.append(f"{kind} {task} {a} {_label(k)} seed {seed} {base} (not computed)")
+                b.skipped.append(f"{kind} {task} {stored(a)} {count_label(k)} seed {seed} {base} (not computed)")
                 continue
         row = b.with_feature_time(row)
         if kind == "run":
@@ -667,8 +184,6 @@ def build(config: BuildConfig, *, tasks: dict | None = None, models: dict | None
         notes.append(f"{len(b.skipped)} runs not in these results (time bound or --cached-only; listed under skipped)")
 
     # checkpoint rows: snapshots, plus the main curve's rows for the final base
-    from engine.models import read_manifest
-
     def manifest_of(name):
         m = b.models.get(name)
         if m is not None and getattr(m, "manifest", None):
@@ -693,24 +208,28 @@ def build(config: BuildConfig, *, tasks: dict | None = None, models: dict | None
         "checkpoints": checkpoint_rows,
         "tasks": facts,
         "cost": cost,
-        "tryit": b.tryit if c.tryit else _tryit_summary(TRYIT_DIR),
+        "tryit": b.tryit.summary() if c.tryit else summary_of(TRYIT_DIR),
         "recipe": recipe(c, approaches),
         "manifest": manifest(b, c, notes, checkpoints),
     }
     results["manifest"]["row_seconds_total"] = float(sum(r.get("seconds") or 0 for r in runs + ck_rows))
     results["manifest"]["row_cpu_seconds_total"] = float(sum(r.get("cpu_seconds") or 0 for r in runs + ck_rows))
     if c.tryit:
-        b.write_tryit_manifest()
+        write_tryit_manifest(b)
     elif c.cached_only and c.adopt_tryit and (TRYIT_DIR / "tokenizer.json").is_file():
-        b.adopt_tryit_files(TRYIT_DIR, c.tasks)
-        b.write_tryit_manifest()
-        results["tryit"] = _tryit_summary(TRYIT_DIR)
+        b.tryit.adopt(TRYIT_DIR, {t: list(b.data(t).labels) for t in c.tasks}, fingerprint=b.fingerprint,
+                      base_config=b.model("base").model.config)
+        write_tryit_manifest(b)
+        results["tryit"] = summary_of(TRYIT_DIR)
     return results
 
 
-def costs(b: Builder, runs: list[dict], checkpoints: list[str]) -> dict:
-    from engine.models import read_manifest
+def write_tryit_manifest(b: RowBuilder) -> None:
+    if b.tryit.folder is not None and b.tryit.entries:
+        b.tryit.write_manifest(b.model("base"), base_sha256=b.fingerprint("base"), max_tokens=b.c.max_tokens)
 
+
+def costs(b: RowBuilder, runs: list[dict], checkpoints: list[str]) -> dict:
     out: dict = {"per_task": [], "published": PUBLISHED, "pretraining": None}
     m = b.models["base"].manifest if "base" in b.models else read_manifest("base")
     if m and m.get("tokens_seen"):
@@ -718,19 +237,16 @@ def costs(b: Builder, runs: list[dict], checkpoints: list[str]) -> dict:
         out["pretraining"] = {"model": "base", "params": params, "tokens_seen": int(m["tokens_seen"]),
                               "train_seconds": m.get("train_seconds"), "flops": 6 * params * int(m["tokens_seen"]),
                               "machine": "the 2-core development machine, 1 torch thread, shared"}
-    notes = {"from scratch": "{steps} AdamW steps of {batch} examples (32 per class); FLOPs ≈ 6 × parameters × tokens read",
-             "our base, fine-tuned": "the same budget on a copy of our base",
-             "our base, frozen": "features of the 32-per-class examples (forward only, 2 × parameters × tokens; "
-                                 "seconds at the rate measured when they were computed) + logistic regression",
-             "bag-of-words": "TF-IDF + logistic regression; FLOPs not counted (no network)"}
+    notes = {k: APPROACHES[k].cost_note for k in ("scratch", "ours-finetuned", "ours-frozen", "bow")}
+    frozen = {k for k, a in APPROACHES.items() if a.kind == "frozen"}
     for task in {r["task"] for r in runs}:
         for a, note in notes.items():
             rows = [r for r in runs if r["task"] == task and r["approach"] == a and r["per_class"] == TRYIT_PER_CLASS]
             if rows:
                 # a probe's cost: its training examples' features at the rate measured when they were
                 # computed (its own cpu_seconds miss them when another job computed them first) + the fit
-                cpu = [r["seconds"] if a in FROZEN_MODEL else r["cpu_seconds"] for r in rows
-                       if (r.get("feature_seconds_per_text") is not None if a in FROZEN_MODEL
+                cpu = [r["seconds"] if a in frozen else r["cpu_seconds"] for r in rows
+                       if (r.get("feature_seconds_per_text") is not None if a in frozen
                            else r.get("cpu_seconds") is not None)]
                 out["per_task"].append({"task": task, "approach": a,
                                         "seconds": float(np.mean([r["seconds"] for r in rows])),
@@ -741,19 +257,9 @@ def costs(b: Builder, runs: list[dict], checkpoints: list[str]) -> dict:
     return out
 
 
-def _tryit_summary(folder: Path) -> dict:
-    """What the try-it classifiers already on disk were trained on (a --cached-only build keeps them)."""
-    try:
-        m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        return {"per_class": m["per_class"], "seed": m["seed"], "created": m.get("created"),
-                "approaches": {t: {a: {"kind": e.get("kind")} for a, e in v.items()} for t, v in m["approaches"].items()}}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
-
-
 def recipe(c: BuildConfig, approaches) -> dict:
-    return {"approaches": list(approaches), "per_class": [_label(k) for k in c.per_class],
-            "trained_per_class": [_label(k) for k in c.trained_per_class], "seeds": list(c.seeds),
+    return {"approaches": list(approaches), "per_class": [count_label(k) for k in c.per_class],
+            "trained_per_class": [count_label(k) for k in c.trained_per_class], "seeds": list(c.seeds),
             "checkpoints": list(c.checkpoints), "checkpoint_tasks": list(c.checkpoint_tasks),
             "checkpoint_per_class": c.checkpoint_per_class, "checkpoint_seeds": list(c.checkpoint_seeds),
             "trained_budget": {"steps": c.steps, "batch_size": c.batch_size, "lr": c.lr, "warmup_steps": 10,
@@ -768,13 +274,9 @@ def recipe(c: BuildConfig, approaches) -> dict:
             "command": "python -m engine build transfer" + (" --quick" if c.quick else "")}
 
 
-def manifest(b: Builder, c: BuildConfig, notes: list[str], checkpoints: list[str]) -> dict:
-    from engine.transfer import features
-
+def manifest(b: RowBuilder, c: BuildConfig, notes: list[str], checkpoints: list[str]) -> dict:
     data_pack = {}
     try:
-        from engine import datapack
-
         for t in c.tasks:
             src = b.data(t).task.source
             if src:
@@ -789,18 +291,11 @@ def manifest(b: Builder, c: BuildConfig, notes: list[str], checkpoints: list[str
             ck[name] = {"sha256": b.fingerprint(name)}
         except Exception:
             pass
-    return {"created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "commit": _git_commit(),
-            "machine": _machine(), "torch_threads": _threads(), "workers": c.workers, "build_seconds": time.perf_counter() - b.t_start,
+    return {**provenance(), "machine": _machine(), "torch_threads": torch_threads(), "workers": c.workers, "build_seconds": time.perf_counter() - b.t_start,
             "rows_reused_from_cache": b.cache.reused,
             "row_seconds_total": None,
             "features": dict(features.stats), "data_pack": data_pack,
             "base_sha256": b.fingerprints.get("base"), "checkpoints": ck, "skipped": b.skipped, "notes": notes}
-
-
-def _threads() -> int:
-    import torch
-
-    return torch.get_num_threads()
 
 
 def parse(argv) -> argparse.Namespace:
@@ -808,7 +303,7 @@ def parse(argv) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="a tiny run (CI/tests): 2 tasks' worth of seconds; needs --out")
     p.add_argument("--out", help="results file (default assets/transfer/results.json; required with --quick)")
     p.add_argument("--tasks", nargs="+")
-    p.add_argument("--approaches", nargs="+")
+    p.add_argument("--approaches", nargs="+", help="ids: " + ", ".join(APPROACHES))
     p.add_argument("--seeds", type=int, help="number of seeds (0..N-1); default 3")
     p.add_argument("--per-class", nargs="+", help="counts for bag-of-words and the probes ('all' = whole split)")
     p.add_argument("--trained-per-class", nargs="+", help="counts for from-scratch and fine-tuned")
@@ -844,13 +339,13 @@ def config_from_args(a: argparse.Namespace) -> BuildConfig:
     if a.quick:
         c = replace(c, per_class=(8, 16), trained_per_class=(8, 32), seeds=(0, 1), checkpoints=("base",),
                     checkpoint_tasks=("spam",), checkpoint_seeds=(0, 1), steps=8, test_size=40,
-                    approaches=("bag-of-words", "from scratch", "our base, frozen", "our base, fine-tuned"),
+                    approaches=("bow", "scratch", "ours-frozen", "ours-finetuned"),
                     tasks=("spam", "sentiment"), quick=True, tryit=False)
     if a.tasks:
         c.tasks = tuple(a.tasks)
         c.checkpoint_tasks = tuple(t for t in c.checkpoint_tasks if t in c.tasks)
     if a.approaches:
-        c.approaches = tuple(a.approaches)
+        c.approaches = tuple(approach_id(x) for x in a.approaches)
     if a.seeds:
         c.seeds = tuple(range(a.seeds))
         c.checkpoint_seeds = c.seeds
@@ -882,7 +377,7 @@ def config_from_args(a: argparse.Namespace) -> BuildConfig:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import torch
+    import torch  # heavy: the build sets its threads before anything loads
 
     args = parse(argv or [])
     if args.quick and not args.out:
@@ -893,36 +388,32 @@ def main(argv: list[str] | None = None) -> int:
         print("--workers: at least 1", file=sys.stderr)
         return 2
     torch.set_num_threads(max(1, args.threads))
-    from engine.transfer import features
-
     config = config_from_args(args)
     out = Path(args.out) if args.out else RESULTS_DIR / "results.json"
     tryit_dir = (Path(args.tryit_dir) if args.tryit_dir else out.parent / "tryit") if config.tryit else None
-    scratch, disk_before = None, features._disk["folder"]
+    scratch, disk_before = None, features.disk_cache_folder()
     if config.use_row_cache:
         features.enable_disk_cache()
         cache = RowCache(cache_dir() / "transfer" / "rows.jsonl")
     else:  # cold: rows and features in a folder of their own (the workers share it), removed after
-        import shutil
-        import tempfile
-
         scratch = Path(tempfile.mkdtemp(prefix="transfer-fresh-", dir=cache_dir()))
         features.enable_disk_cache(scratch / "features")
         cache = RowCache(scratch / "rows.jsonl")
     try:
         results = build(config, row_cache=cache, tryit_dir=tryit_dir)
     finally:
-        features._disk["folder"] = disk_before  # the caller's feature cache, as it was
+        features.use_disk_cache(disk_before)  # the caller's feature cache, as it was
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-    atomic_write_text(out, json.dumps(results, indent=1, default=_json_default) + "\n")
+    atomic_write_text(out, json.dumps(stored_form(results), indent=1, default=json_default) + "\n")
     m = results["manifest"]
     print(f"wrote {out}: {len(results['runs'])} rows, {len(results['checkpoints'])} checkpoint rows, "
           f"{m['build_seconds']:.0f} s ({m['rows_reused_from_cache']} rows reused from earlier builds)")
     return 0
 
 
-def _json_default(o):
+def json_default(o):
+    """numpy scalars as plain numbers (json.dumps's default=)."""
     if isinstance(o, (np.floating, np.integer)):
         return o.item()
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")

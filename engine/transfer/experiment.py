@@ -1,14 +1,14 @@
 """Transfer learning, measured: the same few labelled examples given to models that start
 from nothing, from our base, or from real pretrained models, and the old strong baseline.
 
-Approaches (APPROACHES), each scored on a fixed, seeded, stratified subset of the task's
-test split:
-- "bag-of-words": TF-IDF + logistic regression (engine.transfer.baselines), the old strong baseline.
-- "from scratch": a randomly initialised GPT-2 of our base's shape plus a linear head on the
+Approaches (engine.transfer.approaches, by id), each scored on a fixed, seeded, stratified
+subset of the task's test split:
+- "bow": TF-IDF + logistic regression (engine.transfer.baselines), the old strong baseline.
+- "scratch": a randomly initialised GPT-2 of our base's shape plus a linear head on the
   mean-pooled last hidden state, trained only on the labelled examples.
-- "our base, fine-tuned": the same head on a deep copy of our base; every weight trained with
+- "ours-finetuned": the same head on a deep copy of our base; every weight trained with
   exactly the from-scratch budget (steps, batch, schedule, learning-rate grid).
-- "our base, frozen" / "SmolLM2, frozen" / "MiniLM, frozen": logistic regression on frozen
+- "ours-frozen" / "smollm2-frozen" / "minilm-frozen": logistic regression on frozen
   mean-pooled features (engine.transfer.features, engine.transfer.baselines.linear_probe).
 The learning rate of the two trained approaches is chosen from the same small grid by
 accuracy on a validation subset, never on test. Texts are truncated to 128 tokens.
@@ -26,12 +26,17 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from engine.transfer.baselines import bag_of_words, linear_probe, score
+from engine.models import new_model
+from engine.presets import get_preset
 from engine.tasks import Example, TaskData, few_shot, load_task
+from engine.transfer import bases, features
+from engine.transfer.approaches import APPROACHES as REGISTRY
+from engine.transfer.approaches import approach_id, label
+from engine.transfer.baselines import bag_of_words, linear_probe, score
+from engine.transfer.features import masked_mean, pad, token_rows
 
 TASKS = ("topic", "sentiment", "spam")
-APPROACHES = ("bag-of-words", "from scratch", "our base, frozen", "our base, fine-tuned",
-              "SmolLM2, frozen", "MiniLM, frozen")
+APPROACHES = tuple(REGISTRY)  # ids, in display order
 TEST_SUBSET = 500  # test examples scored per task (stratified, seeded, fixed across training seeds)
 VAL_SUBSET = 200  # validation examples used to choose the learning rate
 MAX_TOKENS = 128
@@ -69,11 +74,10 @@ def stratified_subset(examples: Sequence[Example], size: int | None, *, seed: in
 # --- a classifier on top of a GPT-2 body -----------------------------------------------------
 
 
-def _classifier(body, n_labels: int, *, seed: int):
-    """GPT2Model body + Linear head on the mean of the last hidden layer over real tokens."""
-    import torch
-
-    from engine.transfer.features import masked_mean
+def classifier(body, n_labels: int, *, seed: int):
+    """GPT2Model body + Linear head on the mean of the last hidden layer over real tokens
+    (the head is seeded; try-it rebuilds the same module to load saved weights into)."""
+    import torch  # heavy: the experiment's users that only read results never import it
 
     class SequenceClassifier(torch.nn.Module):
         def __init__(self):
@@ -90,17 +94,14 @@ def _classifier(body, n_labels: int, *, seed: int):
     return SequenceClassifier()
 
 
-def _encode(tokenizer, texts: Sequence[str], max_tokens: int) -> list[list[int]]:
-    from engine.transfer.features import _token_rows
+def encode(tokenizer, texts: Sequence[str], max_tokens: int) -> list[list[int]]:
+    """Token id rows of texts, each cut to max_tokens (features.token_rows)."""
+    return token_rows(tokenizer, texts, max_tokens)
 
-    return _token_rows(tokenizer, texts, max_tokens)
 
-
-def _logits(clf, rows: list[list[int]], pad_id: int, batch_size: int = 32) -> np.ndarray:
+def logits(clf, rows: list[list[int]], pad_id: int, batch_size: int = 32) -> np.ndarray:
     """(N, n_labels) float32 logits, in input order (batches sorted by length)."""
-    import torch
-
-    from engine.transfer.features import _pad
+    import torch  # heavy: see classifier
 
     clf.eval()
     out = None
@@ -108,7 +109,7 @@ def _logits(clf, rows: list[list[int]], pad_id: int, batch_size: int = 32) -> np
     with torch.inference_mode():
         for s in range(0, len(order), batch_size):
             idx = order[s : s + batch_size]
-            ids, mask = _pad([rows[i] for i in idx], pad_id)
+            ids, mask = pad([rows[i] for i in idx], pad_id)
             z = clf(ids, mask).float().numpy()
             if out is None:
                 out = np.empty((len(rows), z.shape[1]), dtype=np.float32)
@@ -116,13 +117,14 @@ def _logits(clf, rows: list[list[int]], pad_id: int, batch_size: int = 32) -> np
     return out if out is not None else np.zeros((0, 0), dtype=np.float32)
 
 
-def _predict(clf, rows: list[list[int]], pad_id: int, batch_size: int = 32) -> np.ndarray:
-    return _logits(clf, rows, pad_id, batch_size).argmax(-1)
+def predict(clf, rows: list[list[int]], pad_id: int, batch_size: int = 32) -> np.ndarray:
+    """(N,) label indices: the classifier's argmax for each token row."""
+    return logits(clf, rows, pad_id, batch_size).argmax(-1)
 
 
 def predict_proba(clf, tokenizer, texts: Sequence[str], max_tokens: int = MAX_TOKENS) -> np.ndarray:
     """(N, n_labels) softmax probabilities of a trained classifier, texts truncated to max_tokens."""
-    z = _logits(clf, _encode(tokenizer, texts, max_tokens), tokenizer.eos_token_id or 0)
+    z = logits(clf, encode(tokenizer, texts, max_tokens), tokenizer.eos_token_id or 0)
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
@@ -132,20 +134,26 @@ def _train_classifier(make_body, tokenizer, train: Sequence[Example], labels: Se
                       lr: float, seed: int, stop=None, deadline: float | None = None, on_step=None):
     """Train a fresh classifier (make_body() gives its body) with AdamW, warm-up + cosine.
 
+    Its own loop, not engine.train's: engine.train samples windows of a token stream for
+    next-token loss, while this one reads labelled examples in epochs of seeded shuffles,
+    right-padded, with cross-entropy on a head. Routing it through engine.train would change
+    which examples each step sees, so the committed results would no longer reproduce; it
+    shares the optimiser (make_optimizer: AdamW, no decay on biases and norms) and the
+    schedule (lr_at: warm-up then cosine) instead.
+
     Returns (classifier, stats) with stats = {"tokens_trained": real (unpadded) tokens read over
     all steps, "steps": steps run, "stopped": True if stop (a threading.Event) was set or the
     time.perf_counter() deadline passed before the last step}. on_step(step, steps), if given,
     is called after each step."""
-    import torch
+    import torch  # heavy, and engine.train imports torch at its top: both on first training
     import torch.nn.functional as F
 
-    from engine.transfer.features import _pad
     from engine.train import TrainConfig, lr_at, make_optimizer
 
-    rows = _encode(tokenizer, [e.text for e in train], budget.max_tokens)
+    rows = encode(tokenizer, [e.text for e in train], budget.max_tokens)
     y = torch.tensor([labels.index(e.label) for e in train])
     pad_id = tokenizer.eos_token_id or 0
-    clf = _classifier(make_body(), len(labels), seed=seed)
+    clf = classifier(make_body(), len(labels), seed=seed)
     config = TrainConfig(steps=budget.steps, batch_size=budget.batch_size, lr=lr, warmup_steps=budget.warmup_steps,
                          min_lr_ratio=budget.min_lr_ratio, weight_decay=budget.weight_decay, betas=(0.9, 0.999))
     opt = make_optimizer(clf, config)
@@ -162,7 +170,7 @@ def _train_classifier(make_body, tokenizer, train: Sequence[Example], labels: Se
         if len(order) < budget.batch_size:  # epochs of seeded shuffles
             order += list(rng.permutation(len(rows)))
         idx, order = order[: budget.batch_size], order[budget.batch_size :]
-        ids, mask = _pad([rows[i] for i in idx], pad_id)
+        ids, mask = pad([rows[i] for i in idx], pad_id)  # (B, T), (B, T)
         tokens += int(mask.sum())
         loss = F.cross_entropy(clf(ids, mask), y[idx])
         for group in opt.param_groups:
@@ -187,12 +195,12 @@ def train_best(make_body, tokenizer, train, validation, labels, budget: Budget, 
     tokens = 0
     val_rows = val_gold = None
     if len(budget.lrs) > 1:
-        val_rows = _encode(tokenizer, [e.text for e in validation], budget.max_tokens)
+        val_rows = encode(tokenizer, [e.text for e in validation], budget.max_tokens)
         val_gold = np.array([labels.index(e.label) for e in validation])
     for lr in budget.lrs:
         clf, stats = _train_classifier(make_body, tokenizer, train, labels, budget, lr, seed, stop, deadline, on_step)
         tokens += stats["tokens_trained"]
-        val_acc = None if val_rows is None else float((_predict(clf, val_rows, pad_id) == val_gold).mean())
+        val_acc = None if val_rows is None else float((predict(clf, val_rows, pad_id) == val_gold).mean())
         if best is None or (val_acc is not None and val_acc > best[0]):
             best = (val_acc, lr, clf, stats)
         if stats["stopped"]:
@@ -208,7 +216,7 @@ def _trained(make_body, tokenizer, train, evaluate_on, validation, labels, budge
     under "model". Returns (Score, info) with info as train_best's."""
     pad_id = tokenizer.eos_token_id or 0
     clf, info = train_best(make_body, tokenizer, train, validation, labels, budget, seed)
-    predicted = _predict(clf, _encode(tokenizer, [e.text for e in evaluate_on], budget.max_tokens), pad_id)
+    predicted = predict(clf, encode(tokenizer, [e.text for e in evaluate_on], budget.max_tokens), pad_id)
     result = score(method, len(train), [e.label for e in evaluate_on], [labels[i] for i in predicted])
     if keep is not None:
         keep["model"] = clf
@@ -220,17 +228,12 @@ def from_scratch(task_train: Sequence[Example], task_eval: Sequence[Example], *,
                  steps: int | None = None, vocab_size: int | None = None, keep: dict | None = None):
     """A fresh GPT-2 of the preset's shape (a Preset, its name, or a GPT2Config; seeded init) + head,
     trained only on task_train. steps overrides budget.steps. Returns (Score, {"lr", "val_accuracy"})."""
-    from engine.models import new_model
-
     budget = replace(budget, steps=steps or budget.steps)
-
     vocab = vocab_size or len(tokenizer)
-    from engine.presets import get_preset
-
     positions = getattr(preset, "n_positions", None) or (get_preset(preset) if isinstance(preset, str) else preset).context
     budget = replace(budget, max_tokens=min(budget.max_tokens, positions))  # texts must fit its positions
     return _trained(lambda: new_model(preset, vocab, seed=seed).transformer, tokenizer, task_train, task_eval,
-                    validation, list(labels), budget, seed, "from scratch", keep)
+                    validation, list(labels), budget, seed, "scratch", keep)
 
 
 def fine_tune(base_lm, task_train: Sequence[Example], task_eval: Sequence[Example], *,
@@ -241,7 +244,7 @@ def fine_tune(base_lm, task_train: Sequence[Example], task_eval: Sequence[Exampl
     budget = replace(budget, steps=steps or budget.steps,
                      max_tokens=min(budget.max_tokens, base_lm.model.config.n_positions))
     return _trained(lambda: copy.deepcopy(base_lm.model.transformer), base_lm.tokenizer, task_train, task_eval,
-                    validation, list(labels), budget, seed, "fine-tuned", keep)
+                    validation, list(labels), budget, seed, "ours-finetuned", keep)
 
 
 def frozen_probe(extract, task_train: Sequence[Example], task_eval: Sequence[Example], *, method: str = "frozen probe"):
@@ -251,64 +254,41 @@ def frozen_probe(extract, task_train: Sequence[Example], task_eval: Sequence[Exa
 
 # --- the comparison -------------------------------------------------------------------------
 
-_models: dict[str, object] = {}
-
-
-def _model(name: str):
-    if name not in _models:
-        if name == "base":
-            from engine.models import load_artifact
-
-            _models[name] = load_artifact("base")
-        elif name == "smollm2":
-            from engine import smollm
-
-            _models[name] = smollm.load()
-    return _models[name]
-
-
 def compare(task: str | TaskData, per_class: int, seed: int = 0, approaches: Sequence[str] = APPROACHES, *,
             test_size: int | None = TEST_SUBSET, budget: Budget = Budget(), models: dict | None = None) -> list[dict]:
-    """One row per approach: task, approach, per_class, seed, accuracy, macro_f1, train_seconds
-    (wall time of everything the approach did: features, training incl. the lr search, scoring),
-    n_test, and for trained approaches the chosen lr.
+    """One row per approach (ids of engine.transfer.approaches): task, approach, per_class, seed,
+    accuracy, macro_f1, train_seconds (wall time of everything the approach did: features,
+    training incl. the lr search, scoring), n_test, and for trained approaches the chosen lr.
 
     models may supply {"base": LoadedModel, "smollm2": LoadedModel, "minilm": (model, tokenizer)}
-    (tests pass small stand-ins); missing ones are loaded once and kept.
+    (tests pass small stand-ins); missing ones come from engine.transfer.bases (loaded once).
     """
-    from engine.transfer import features
-
     data = load_task(task) if isinstance(task, str) else task
     labels = list(data.labels)
     train = few_shot(data.train, per_class, seed)
     evaluate_on = stratified_subset(data.test, test_size, seed=0)
     validation = stratified_subset(data.validation, VAL_SUBSET, seed=0)
-    models = models or {}
-    get = lambda name: models[name] if name in models else _model(name)  # noqa: E731
 
     rows = []
-    for approach in approaches:
+    for approach in map(approach_id, approaches):
         t0 = time.perf_counter()
         extra: dict = {}
-        if approach == "bag-of-words":
+        if approach == "bow":
             s = bag_of_words(train, evaluate_on)
-        elif approach == "from scratch":
+        elif approach == "scratch":
+            lm = bases.pick("base", models)
             s, extra = from_scratch(train, evaluate_on, validation=validation, labels=labels,
-                                    tokenizer=get("base").tokenizer, budget=budget, seed=seed,
-                                    vocab_size=get("base").model.config.vocab_size,
-                                    preset=copy.deepcopy(get("base").model.config))
-        elif approach == "our base, fine-tuned":
-            s, extra = fine_tune(get("base"), train, evaluate_on, validation=validation, labels=labels,
-                                 budget=budget, seed=seed)
-        elif approach == "our base, frozen":
-            lm = get("base")
-            s = frozen_probe(lambda t: features.decoder_features(lm, t), train, evaluate_on, method=approach)
-        elif approach == "SmolLM2, frozen":
-            lm = get("smollm2")
-            s = frozen_probe(lambda t: features.decoder_features(lm, t), train, evaluate_on, method=approach)
-        elif approach == "MiniLM, frozen":
-            enc = models.get("minilm")
+                                    tokenizer=lm.tokenizer, budget=budget, seed=seed,
+                                    vocab_size=lm.model.config.vocab_size, preset=copy.deepcopy(lm.model.config))
+        elif approach == "ours-finetuned":
+            s, extra = fine_tune(bases.pick("base", models), train, evaluate_on, validation=validation,
+                                 labels=labels, budget=budget, seed=seed)
+        elif approach == "minilm-frozen":
+            enc = (models or {}).get("minilm")
             s = frozen_probe(lambda t: features.encoder_features(t, encoder=enc), train, evaluate_on, method=approach)
+        elif approach in REGISTRY and REGISTRY[approach].kind == "frozen":
+            lm = bases.pick(REGISTRY[approach].model, models)
+            s = frozen_probe(lambda t: features.decoder_features(lm, t), train, evaluate_on, method=approach)
         else:
             raise ValueError(f"unknown approach {approach!r}; known: {', '.join(APPROACHES)}")
         rows.append({"task": data.task.name, "approach": approach, "per_class": per_class, "seed": seed,
@@ -318,13 +298,13 @@ def compare(task: str | TaskData, per_class: int, seed: int = 0, approaches: Seq
 
 
 def main(argv: list[str] | None = None) -> None:
-    import torch
+    import torch  # heavy: the CLI sets its threads
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-class", type=int, default=32)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--tasks", nargs="+", default=list(TASKS))
-    parser.add_argument("--approaches", nargs="+", default=list(APPROACHES))
+    parser.add_argument("--approaches", nargs="+", default=list(APPROACHES), help="ids: " + ", ".join(APPROACHES))
     parser.add_argument("--steps", type=int, default=Budget.steps)
     parser.add_argument("--test-size", type=int, default=TEST_SUBSET)
     parser.add_argument("--threads", type=int, default=2)
@@ -345,7 +325,7 @@ def main(argv: list[str] | None = None) -> None:
 def markdown_table(rows: list[dict]) -> str:
     """Mean (± sd over seeds) per task and approach; seconds are the first seed's, whose
     features were computed cold (later seeds reuse the cached test-text features)."""
-    import pandas as pd
+    import pandas as pd  # heavy-ish; only the CLI's table needs it
 
     agg = pd.DataFrame(rows).groupby(["task", "approach"], sort=False).agg(
         accuracy=("accuracy", "mean"), acc_sd=("accuracy", "std"), macro_f1=("macro_f1", "mean"),
@@ -354,7 +334,7 @@ def markdown_table(rows: list[dict]) -> str:
     for r in agg.itertuples():
         sd = "" if np.isnan(r.acc_sd) else f" ± {r.acc_sd:.3f}"
         sdf = "" if np.isnan(r.f1_sd) else f" ± {r.f1_sd:.3f}"
-        lines.append(f"| {r.task} | {r.approach} | {r.accuracy:.3f}{sd} | {r.macro_f1:.3f}{sdf} | {r.seconds:.0f} |")
+        lines.append(f"| {r.task} | {label(r.approach)} | {r.accuracy:.3f}{sd} | {r.macro_f1:.3f}{sdf} | {r.seconds:.0f} |")
     return "\n".join(lines)
 
 

@@ -5,20 +5,28 @@
 way sentence-transformers does. Both return (N, D) float32 numpy arrays, work in batches,
 read at most `max_tokens` tokens of each text (longer texts are truncated: a BBC article
 is judged by its first ~128 tokens), and cache each vector per (model, settings, text hash)
-in memory, and on disk too once `enable_disk_cache()` is called (the transfer build does:
-cache_dir()/features/, one .npz per model weights' sha256 and settings, so a rebuild only
-computes texts it has not seen; processes sharing the folder merge their vectors under a
-lock, so the parallel build's workers add to one file). Not handled: pooling other than mean and last-token, layers other than the last,
-and models that are not transformers' PreTrainedModel.
+in memory, and on disk too once `enable_disk_cache()` (or `use_disk_cache(folder)`) is called
+(the transfer build does: cache_dir()/features/, one .npz per model weights' sha256 and
+settings, so a rebuild only computes texts it has not seen; processes sharing the folder merge
+their vectors under a lock, so the parallel build's workers add to one file).
+`pad` and `token_rows` are the batching pieces the trained classifiers share.
+Not handled: pooling other than mean and last-token, layers other than the last, and models
+that are not transformers' PreTrainedModel.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import io
 import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from engine import datapack
+from engine.models import weights_fingerprint
+from engine.paths import atomic_write_bytes, cache_dir
 
 MAX_TOKENS = 128  # per text; longer texts are truncated (our base's whole context)
 BATCH_SIZE = 16
@@ -26,7 +34,7 @@ _CACHE_LIMIT = 200_000  # vectors in memory; the memory cache is emptied when it
 _cache: dict[tuple, dict[str, np.ndarray]] = {}  # model key -> text hash -> vector
 _disk: dict = {"folder": None}  # set by enable_disk_cache
 _loaded_from_disk: dict[tuple, int | None] = {}  # model key -> file mtime when last merged
-_fingerprints = weakref.WeakKeyDictionary()  # model -> sha256 of its weights
+_fingerprints = weakref.WeakKeyDictionary()  # model -> weights_fingerprint, for frozen models only
 stats = {"computed": 0, "from_cache": 0}  # vectors computed vs found, since import (the build reports them)
 
 
@@ -39,30 +47,41 @@ def clear_cache() -> None:
 def enable_disk_cache(folder: Path | None = None) -> Path:
     """Also keep vectors on disk (default cache_dir()/features), keyed by the model's weight
     sha256 and settings: vectors of a changed model are never reused."""
-    from engine.paths import cache_dir
-
     folder = Path(folder) if folder else cache_dir() / "features"
     folder.mkdir(parents=True, exist_ok=True)
-    _disk["folder"] = folder
-    _loaded_from_disk.clear()
+    use_disk_cache(folder)
     return folder
 
 
 def disable_disk_cache() -> None:
-    _disk["folder"] = None
+    use_disk_cache(None)
+
+
+def disk_cache_folder() -> Path | None:
+    """Where vectors go to disk (None: memory only)."""
+    return _disk["folder"]
+
+
+def use_disk_cache(folder: Path | None) -> Path | None:
+    """Point the disk cache at `folder` (None: memory only; a removed folder is made again on the
+    next save). Returns the folder it pointed at before, so a caller can put it back."""
+    before = _disk["folder"]
+    _disk["folder"] = Path(folder) if folder is not None else None
+    _loaded_from_disk.clear()
+    return before
 
 
 def model_fingerprint(model) -> str:
-    """sha256 over the model's weights (computed once per model object)."""
+    """engine.models.weights_fingerprint, remembered per model object.
+
+    Only frozen models are fingerprinted here (our base and the real bases as they are read,
+    never trained in place), and hashing SmolLM2's 135M weights takes seconds, which every
+    feature call with the disk cache would otherwise pay again."""
     try:
         return _fingerprints[model]
     except (KeyError, TypeError):
         pass
-    h = hashlib.sha256()
-    for name, t in sorted(model.state_dict().items()):
-        h.update(name.encode())
-        h.update(t.detach().float().contiguous().cpu().numpy().tobytes())
-    digest = h.hexdigest()
+    digest = weights_fingerprint(model)
     try:
         _fingerprints[model] = digest
     except TypeError:
@@ -119,11 +138,6 @@ def _load_disk(model_key: tuple) -> None:
 def _save_disk(model_key: tuple) -> None:
     """Write memory's vectors merged with the file's, under a lock: processes that share the
     folder add to it and never drop each other's vectors."""
-    import fcntl
-    import io
-
-    from engine.paths import atomic_write_bytes
-
     path = _disk_path(model_key)
     store = _cache.get(model_key)
     if path is None or not store:
@@ -168,9 +182,9 @@ def _cached(model_key: tuple, texts: Sequence[str], compute) -> np.ndarray:
     return np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
 
 
-def _pad(rows: list[list[int]], pad_id: int):
+def pad(rows: list[list[int]], pad_id: int):
     """Right-pad token id lists into (B, T) ids and a (B, T) 0/1 attention mask."""
-    import torch
+    import torch  # heavy: imported on first use, so the results page never pays for it
 
     width = max(1, max(len(r) for r in rows))
     ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
@@ -181,10 +195,11 @@ def _pad(rows: list[list[int]], pad_id: int):
     return ids, mask
 
 
-def _token_rows(tokenizer, texts: Sequence[str], max_tokens: int) -> list[list[int]]:
+def token_rows(tokenizer, texts: Sequence[str], max_tokens: int) -> list[list[int]]:
+    """Each text's token ids, cut to max_tokens; an empty text still gets one token."""
     rows = tokenizer(list(texts), add_special_tokens=True, truncation=True, max_length=max_tokens)["input_ids"]
     fallback = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else 0
-    return [list(r) if len(r) else [fallback] for r in rows]  # an empty text still gets one token
+    return [list(r) if len(r) else [fallback] for r in rows]
 
 
 def masked_mean(hidden, mask):
@@ -204,14 +219,14 @@ def _run_batches(texts, tokenizer, embed, *, max_tokens: int, batch_size: int) -
     """Batches sorted by length (less padding), vectors returned in input order."""
     import torch
 
-    rows = _token_rows(tokenizer, texts, max_tokens)
+    rows = token_rows(tokenizer, texts, max_tokens)
     order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
     out: list[np.ndarray | None] = [None] * len(rows)
     pad_id = _pad_id(tokenizer)
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
-            ids, mask = _pad([rows[i] for i in idx], pad_id)
+            ids, mask = pad([rows[i] for i in idx], pad_id)
             vectors = embed(ids, mask).float().cpu().numpy()  # (B, D); bfloat16 models cast here
             for i, v in zip(idx, vectors):
                 out[i] = v
@@ -262,9 +277,7 @@ def load_encoder():
     """MiniLM (sentence-transformers all-MiniLM-L6-v2) from the data pack, float32, eval mode."""
     global _encoder
     if _encoder is None:
-        from transformers import AutoModel, AutoTokenizer
-
-        from engine import datapack
+        from transformers import AutoModel, AutoTokenizer  # heavy: only when MiniLM is wanted
 
         folder = datapack.source_dir("minilm")
         candidates = [p.parent for p in folder.rglob("model.safetensors")]

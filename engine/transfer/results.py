@@ -6,6 +6,9 @@ per (base checkpoint, task, approach, seed) at 32 labels per class, the measured
 task facts, the recipe and a manifest. This module only reads and summarises it; nothing
 here imports torch or streamlit, so the page can show the results on a fresh clone offline.
 
+Approaches are named by the ids of engine.transfer.approaches: `load_results` maps the keys the
+file stores ("our base, fine-tuned", ...) to ids, and `stored_form` maps back for writing, so
+the committed file never needs rewriting.
 Not handled: results files of another schema version (they raise TransferResultsError,
 which names the rebuild command).
 """
@@ -13,10 +16,10 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 from engine.paths import ASSETS_DIR
+from engine.transfer.approaches import APPROACHES, approach_id, label, stored
 
 RESULTS_DIR = ASSETS_DIR / "transfer"
 RESULTS_FILE = RESULTS_DIR / "results.json"
@@ -27,38 +30,6 @@ METRICS = ("accuracy", "macro_f1")
 
 class TransferResultsError(Exception):
     """The results file is missing or unreadable; the message names the rebuild command."""
-
-
-@dataclass(frozen=True)
-class Approach:
-    key: str  # as stored in the results rows
-    label: str  # short, for a legend
-    description: str  # one plain line
-    family: str  # "old way" (knows only the task's labels) or "pretrained"
-
-
-APPROACHES: dict[str, Approach] = {a.key: a for a in (
-    Approach("bag-of-words", "Bag-of-words",
-             "Counts the words (and word pairs) of the labelled examples, then logistic regression: "
-             "the old strong baseline, knows nothing else about language.", "old way"),
-    Approach("from scratch", "From scratch",
-             "The same small transformer as our base, randomly initialised and trained only on "
-             "this task's labelled examples.", "old way"),
-    Approach("our base, frozen", "Our base, frozen",
-             "Our base model reads each text unchanged; only a linear head on its averaged "
-             "last layer is trained.", "pretrained"),
-    Approach("our base, fine-tuned", "Our base, fine-tuned",
-             "A copy of our base plus a head, every weight trained on the labelled examples with "
-             "exactly the from-scratch budget.", "pretrained"),
-    Approach("SmolLM2, frozen", "SmolLM2-135M, frozen",
-             "A real 135M-parameter decoder pretrained by next-token prediction (then instruction-"
-             "tuned); a linear head on its averaged last layer.", "pretrained"),
-    Approach("MiniLM, frozen", "MiniLM, frozen",
-             "A real 22M-parameter BERT-family encoder, further trained to place similar sentences "
-             "near each other; a linear head on its averaged token vectors.", "pretrained"),
-)}
-OLD_WAY = tuple(k for k, a in APPROACHES.items() if a.family == "old way")
-PRETRAINED = tuple(k for k, a in APPROACHES.items() if a.family == "pretrained")
 
 
 def load_results(path: Path | str | None = None) -> dict:
@@ -79,7 +50,34 @@ def load_results(path: Path | str | None = None) -> dict:
     if missing or not isinstance(results.get("runs"), list) or not isinstance(results.get("tasks"), dict):
         raise TransferResultsError(f"The transfer results at {_show(path)} lack {', '.join(missing) or 'valid tables'}. "
                                    f"Rebuild them with `{REBUILD}`.")
-    return results
+    return with_ids(results)
+
+
+def _rename(results: dict, name) -> dict:
+    """A copy of results with every approach key passed through name()."""
+    out = dict(results)
+    for table in ("runs", "checkpoints"):
+        out[table] = [dict(r, approach=name(r["approach"])) if "approach" in r else r for r in results.get(table, [])]
+    if isinstance(results.get("cost"), dict):
+        out["cost"] = dict(results["cost"], per_task=[dict(c, approach=name(c["approach"]))
+                                                      for c in results["cost"].get("per_task", [])])
+    if isinstance(results.get("recipe"), dict) and "approaches" in results["recipe"]:
+        out["recipe"] = dict(results["recipe"], approaches=[name(a) for a in results["recipe"]["approaches"]])
+    tryit = results.get("tryit")
+    if isinstance(tryit, dict) and isinstance(tryit.get("approaches"), dict):
+        out["tryit"] = dict(tryit, approaches={t: {name(a): e for a, e in v.items()}
+                                               for t, v in tryit["approaches"].items()})
+    return out
+
+
+def with_ids(results: dict) -> dict:
+    """The results with approaches named by id (a file may store ids or the schema-1 keys)."""
+    return _rename(results, approach_id)
+
+
+def stored_form(results: dict) -> dict:
+    """The results as the file stores them: approaches under their schema-1 keys."""
+    return _rename(results, stored)
 
 
 def _show(path: Path) -> str:
@@ -106,7 +104,7 @@ def tasks(results: dict) -> list[str]:
 
 
 def approaches(results: dict, task: str | None = None) -> list[str]:
-    """Approach keys present in the results (for a task), in APPROACHES order."""
+    """Approach ids present in the results (for a task), in APPROACHES order."""
     present = {r["approach"] for r in results["runs"] if task is None or r["task"] == task}
     return [k for k in APPROACHES if k in present] + sorted(present - set(APPROACHES))
 
@@ -143,8 +141,7 @@ def point(results: dict, task: str, approach: str, per_class: int | None, metric
 
 
 def checkpoint_curve(results: dict, task: str, approach: str, metric: str = "accuracy") -> list[dict]:
-    """Our base at increasing pretraining tokens (approach "our base, fine-tuned" or "our base,
-    frozen"), at the checkpoint rows' labels per class: one point per checkpoint ordered by
+    """Our base at increasing pretraining tokens (approach "ours-finetuned" or "ours-frozen"), at the checkpoint rows' labels per class: one point per checkpoint ordered by
     tokens_seen, with checkpoint (artifact name), tokens_seen, mean, sd, n_seeds, and
     scratch_mean / scratch_sd (from scratch with the same labels and seeds) and gain (mean - scratch_mean)."""
     _check_metric(metric)
@@ -157,7 +154,7 @@ def checkpoint_curve(results: dict, task: str, approach: str, metric: str = "acc
         mean, sd = _mean_sd([float(r[metric]) for r in rows])
         per_class = rows[0]["per_class"]
         seeds = {r["seed"] for r in rows}
-        scratch = [float(r[metric]) for r in results["runs"] if r["task"] == task and r["approach"] == "from scratch"
+        scratch = [float(r[metric]) for r in results["runs"] if r["task"] == task and r["approach"] == "scratch"
                    and r["per_class"] == per_class and r["seed"] in seeds]
         s_mean, s_sd = _mean_sd(scratch) if scratch else (None, None)
         out.append({"checkpoint": name, "tokens_seen": int(rows[0]["tokens_seen"]), "per_class": per_class,
@@ -191,7 +188,7 @@ def cost_table(results: dict) -> list[dict]:
             return sum(c["cpu_seconds"] for c in entries), "CPU seconds of one thread"
         return sum(c["seconds"] for c in entries), "wall seconds on the shared machine"
 
-    for key in ("our base, fine-tuned", "our base, frozen", "from scratch", "bag-of-words"):
+    for key in ("ours-finetuned", "ours-frozen", "scratch", "bow"):
         found = [c for c in per if c["approach"] == key]
         if not found:
             continue
@@ -200,8 +197,8 @@ def cost_table(results: dict) -> list[dict]:
         rows.append({"what": f"{APPROACHES[key].label}, per task", "seconds": total / len(found),
                      "flops": sum(flops) / len(flops) if flops else None,
                      "note": f"{found[0].get('note', '')}; mean of {len(found)} tasks, {kind}"})
-    ft = [c for c in per if c["approach"] == "our base, fine-tuned"]
-    sc = [c for c in per if c["approach"] == "from scratch"]
+    ft = [c for c in per if c["approach"] == "ours-finetuned"]
+    sc = [c for c in per if c["approach"] == "scratch"]
     if pre and ft and sc:
         ft_s, ft_kind = secs(ft)
         sc_s, sc_kind = secs(sc)
@@ -233,7 +230,7 @@ def task_info(results: dict, task: str) -> dict:
 
 
 def gain_at(results: dict, task: str, approach: str, per_class: int = 32, metric: str = "accuracy",
-            against: str = "from scratch") -> float | None:
+            against: str = "scratch") -> float | None:
     """mean(approach) - mean(against) at per_class labels per class (None if either is missing)."""
     a, b = point(results, task, approach, per_class, metric), point(results, task, against, per_class, metric)
     return None if a is None or b is None else a["mean"] - b["mean"]
@@ -273,9 +270,9 @@ def markdown_report(results: dict, metric: str = "accuracy") -> str:
                     row.append(f"{p['mean']:.3f} ± {p['sd']:.3f} ({p['n_seeds']})")
                 else:
                     row.append(f"{p['mean']:.3f} (1)")
-            out.append(f"| {APPROACHES[a].label if a in APPROACHES else a} | " + " | ".join(row) + " |")
+            out.append(f"| {label(a)} | " + " | ".join(row) + " |")
         out.append("")
-        for a in ("our base, fine-tuned", "our base, frozen"):
+        for a in ("ours-finetuned", "ours-frozen"):
             pts = checkpoint_curve(results, task, a, metric)
             if pts:
                 out.append(f"{APPROACHES[a].label} at {pts[0]['per_class']} per class, by pretraining tokens "

@@ -6,7 +6,8 @@ assets/transfer/tryit/: the bag-of-words vocabulary and coefficients and the fro
 linear heads as .npz (no pickle), the from-scratch and fine-tuned transformers as fp16
 safetensors with our tokenizer beside them. `classify(task, text)` runs every approach
 whose pieces are here; the real bases (SmolLM2, MiniLM) need their data-pack source, and
-`unavailable_approaches(task)` says which are missing and how to fetch them.
+`unavailable_approaches(task)` says which are missing and how to fetch them. Approaches are
+named by id (engine.transfer.approaches); the manifest's schema-1 keys are mapped on reading.
 
 Input is bounded: at most MAX_CHARS characters are kept (`clean_user_text`), and each model
 reads at most 128 tokens (each Prediction says how many it read and whether it cut the text).
@@ -23,15 +24,26 @@ from pathlib import Path
 
 import numpy as np
 
+from engine import datapack, smollm
+from engine.manifest import built_at
+from engine.ourtokenizer import as_transformers
 from engine.paths import ASSETS_DIR
 from engine.textinput import clean_user_text
+from engine.transfer import bases, features
+from engine.transfer.approaches import APPROACHES, approach_id
+from engine.transfer.experiment import classifier, predict_proba
 
 TRYIT_DIR = ASSETS_DIR / "transfer" / "tryit"
 MAX_CHARS = 5_000  # a BBC article's opening is ~400 characters; the models read 128 tokens at most
 REBUILD = "python -m engine build transfer"
-APPROACH_ORDER = ("bag-of-words", "from scratch", "our base, frozen", "our base, fine-tuned", "SmolLM2, frozen",
-                  "MiniLM, frozen")
-FETCH = {"smollm2": "python -m engine data fetch smollm2", "minilm": "python -m engine data fetch minilm"}
+APPROACH_ORDER = tuple(APPROACHES)  # ids
+FETCH = {"smollm2": "python -m engine data smollm2", "minilm": "python -m engine data minilm"}
+EXAMPLES = {  # a text to try per task, before the reader types their own
+    "spam": "WINNER!! You have been selected for a free holiday. Text CLAIM to 80062 now, only 1.50/msg.",
+    "sentiment": "A slow, muddled film that never decides what it wants to say, despite two fine performances.",
+    "topic": "The chancellor said interest rates would stay on hold as figures showed the economy grew "
+             "faster than expected in the last quarter.",
+}
 
 
 class TryItError(Exception):
@@ -60,8 +72,9 @@ def read_manifest(folder: Path | None = None) -> dict:
                          f"Build them with `{REBUILD}`.")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-        manifest["approaches"]  # noqa: B018
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        manifest["approaches"] = {task: {approach_id(a): e for a, e in entries.items()}
+                                  for task, entries in manifest["approaches"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise TryItError(f"The try-it manifest is unreadable ({exc.__class__.__name__}). "
                          f"Rebuild it with `{REBUILD}`.") from None
     return manifest
@@ -71,7 +84,15 @@ def trained_on(folder: Path | None = None) -> dict:
     """{"per_class": 32, "seed": 0, ...}: what every saved classifier was trained on."""
     m = read_manifest(folder)
     return {"per_class": m.get("per_class"), "seed": m.get("seed"), "max_tokens": m.get("max_tokens"),
-            "created": m.get("created")}
+            "built_at": built_at(m)}
+
+
+def trained_on_if_built(folder: Path | None = None) -> dict:
+    """trained_on, or {} where the classifiers are not built (the page still explains try-it)."""
+    try:
+        return trained_on(folder)
+    except TryItError:
+        return {}
 
 
 def _entries(task: str, folder: Path | None) -> dict:
@@ -82,11 +103,7 @@ def _entries(task: str, folder: Path | None) -> dict:
 
 
 def _source_ready(model: str) -> bool:
-    from engine import datapack
-
     if model == "smollm2":
-        from engine import smollm
-
         return smollm.is_converted() or smollm.gguf_available()
     if model == "minilm":
         try:
@@ -128,8 +145,21 @@ def classify(task: str, text: str, *, models: dict | None = None, folder: Path |
     folder = Path(folder or TRYIT_DIR)
     manifest = read_manifest(folder)
     entries = _entries(task, folder)
-    todo = [a for a in (approaches or available_approaches(task, folder)) if a in entries]
+    todo = [a for a in map(approach_id, approaches or available_approaches(task, folder)) if a in entries]
     return [_predict(a, entries[a], text, manifest, folder, models or {}) for a in todo]
+
+
+def classify_each(task: str, text: str, *, models: dict | None = None, folder: Path | None = None,
+                  approaches: list[str] | None = None) -> tuple[list[Prediction], dict[str, str]]:
+    """classify, one approach at a time, so one broken piece hides no other: (predictions,
+    {approach id: why it failed}) for TryItError and ValueError (the message says the fix)."""
+    predictions, failures = [], {}
+    for approach in approaches or available_approaches(task, folder):
+        try:
+            predictions += classify(task, text, models=models, folder=folder, approaches=[approach])
+        except (TryItError, ValueError) as exc:
+            failures[approach_id(approach)] = str(exc)
+    return predictions, failures
 
 
 def _softmax_from_linear(z: np.ndarray, classes: list[str], labels: list[str]) -> dict[str, float]:
@@ -171,7 +201,7 @@ def _vectorizer(path: Path, settings: dict):
         cached = _loaded.get(key)
     if cached is not None:
         return cached
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.feature_extraction.text import TfidfVectorizer  # heavy: only when bag-of-words answers
 
     z = _npz(path)
     vec = TfidfVectorizer(ngram_range=tuple(settings.get("ngram_range", (1, 2))),
@@ -187,9 +217,7 @@ def _tokenizer(folder: Path):
     key = ("tokenizer", str(folder))
     with _lock:
         if key not in _loaded:
-            from tokenizers import Tokenizer
-
-            from engine.ourtokenizer import as_transformers
+            from tokenizers import Tokenizer  # heavy (as_transformers pulls in transformers)
 
             path = folder / "tokenizer.json"
             if not path.is_file():
@@ -203,16 +231,14 @@ def _trained_model(path: Path, entry: dict):
     with _lock:
         if key in _loaded:
             return _loaded[key]
-    import torch
+    import torch  # heavy: only once a trained classifier is asked for
     from safetensors.torch import load_file
     from transformers import GPT2Config, GPT2Model
-
-    from engine.transfer.experiment import _classifier
 
     if not path.is_file():
         raise TryItError(f"The try-it model {path.name} is missing. Rebuild with `{REBUILD}`.")
     config = GPT2Config.from_dict(entry["config"])
-    clf = _classifier(GPT2Model(config), len(entry["labels"]), seed=0)
+    clf = classifier(GPT2Model(config), len(entry["labels"]), seed=0)
     try:
         state = {k: v.to(torch.float32) for k, v in load_file(str(path)).items()}
         clf.load_state_dict(state)
@@ -223,27 +249,6 @@ def _trained_model(path: Path, entry: dict):
     with _lock:
         _loaded[key] = clf
     return clf
-
-
-def _shared_model(name: str, models: dict):
-    if name in models:
-        return models[name]
-    key = ("model", name)
-    with _lock:
-        if key not in _loaded:
-            if name == "smollm2":
-                from engine import smollm
-
-                _loaded[key] = smollm.load()
-            elif name == "minilm":
-                from engine.transfer import features
-
-                _loaded[key] = features.load_encoder()
-            else:
-                from engine.models import load_artifact
-
-                _loaded[key] = load_artifact(name)
-        return _loaded[key]
 
 
 def _count_tokens(tokenizer, text: str, limit: int) -> tuple[int, bool]:
@@ -262,10 +267,8 @@ def _predict(approach: str, entry: dict, text: str, manifest: dict, folder: Path
         logits = np.asarray(x @ z["coef"].T.astype(np.float64)).ravel() + z["intercept"]
         return _prediction(approach, _softmax_from_linear(logits, z["classes"].tolist(), labels), None, False)
     if kind == "frozen":
-        from engine.transfer import features
-
         name = entry["model"]
-        lm = _shared_model(name, models)
+        lm = bases.pick(name, models)
         if name == "minilm":
             x = features.encoder_features([text], encoder=lm, max_tokens=limit)
             tok = lm[1]
@@ -283,8 +286,6 @@ def _predict(approach: str, entry: dict, text: str, manifest: dict, folder: Path
         tokens, cut = _count_tokens(tok, text, limit)
         return _prediction(approach, _softmax_from_linear(logits, z["classes"].tolist(), labels), tokens, cut)
     if kind == "trained":
-        from engine.transfer.experiment import predict_proba
-
         clf = _trained_model(path, entry)
         limit = min(limit, clf.body.config.n_positions)
         tok = _tokenizer(folder)
