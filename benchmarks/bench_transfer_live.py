@@ -28,6 +28,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
+    from engine.transfer import approaches
     from engine.transfer import live as transfer_live
     from engine.manifest import built_at
     from engine.transfer import results as transfer_results
@@ -36,7 +37,8 @@ def main() -> None:
     for task in args.tasks:
         load_task(task)  # reading the data pack is not the experiment
     print(f"live transfer experiment, {args.threads} torch thread(s), bound {args.max_seconds:.0f} s")
-    print("| task | per class | seconds | stopped early | " + " | ".join(transfer_live.LIVE_APPROACHES) + " |")
+    print("| task | per class | seconds | stopped early | "
+          + " | ".join(approaches.label(a) for a in transfer_live.LIVE_APPROACHES) + " |")
     print("|---|---|---|---|" + "---|" * len(transfer_live.LIVE_APPROACHES))
     for per_class in args.per_class:
         for task in args.tasks:
@@ -44,7 +46,7 @@ def main() -> None:
             rows = transfer_live.run_live(task, per_class, seed=0, max_seconds=args.max_seconds)
             seconds = time.perf_counter() - t0
             acc = {r["approach"]: f"{r['accuracy']:.3f} ({r['seconds']:.0f} s)" for r in rows}
-            stopped = ", ".join(r["approach"] for r in rows if r.get("stopped_early")) or "no"
+            stopped = ", ".join(approaches.label(r["approach"]) for r in rows if r.get("stopped_early")) or "no"
             print(f"| {task} | {per_class} | {seconds:.1f} | {stopped} | "
                   + " | ".join(acc.get(a, "not run") for a in transfer_live.LIVE_APPROACHES) + " |", flush=True)
     try:
