@@ -10,7 +10,7 @@ Not handled: chat templates, sampling, or partial tuning (LoRA and the like).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,8 +19,25 @@ import torch.nn.functional as F
 
 from engine.probes import context_length, encode_plain, start_token_id
 
-if TYPE_CHECKING:  # the experiment's config; engine.world.tuning imports this module, not the reverse
-    from engine.world.tuning import TuneConfig
+RELATIONS = ("birth_town", "birth_year", "occupation", "employer", "moved_to", "mayor_of")  # every person relation
+
+
+@dataclass
+class TuneConfig:
+    n_tune: int = 160  # QA pairs per tuning set (every mix the same size), split evenly over RELATIONS
+    n_dev: int = 200  # known facts of other people, never tuned on: the dev set
+    n_never_read: int = 100  # facts of held-out people, never tuned on
+    dev_people: float = 0.3  # share of the people it read kept for the dev set (never tuned on)
+    never_read_people: float = 0.5  # share of the held-out people kept for the never-read set
+    epochs: int = 20  # passes over the tuning set (unknown facts need about 12-16 to fit at this lr)
+    lr: float = 3e-4  # AdamW, constant after a short warm-up (1e-3 fits faster but forgets more)
+    warmup_steps: int = 10
+    batch_size: int = 16
+    weight_decay: float = 0.0
+    grad_clip: float = 1.0
+    seed: int = 0  # which facts are drawn and in what order they are tuned
+    relations: tuple = RELATIONS  # which facts take part
+
 
 QA_TEMPLATE = "Question: {question}\nAnswer:"  # the answer follows after a space, then a newline
 MAX_QUESTION_CHARS = 300

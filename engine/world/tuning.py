@@ -33,16 +33,14 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from engine.nudge import session_copy
 from engine.world.knowledge import score_probes
-from engine.world.qa import QATuner, ask, encode_pairs, padding_id, qa_probes
+from engine.world.qa import RELATIONS, QATuner, TuneConfig, ask, encode_pairs, padding_id, qa_probes
 
-RELATIONS = ("birth_town", "birth_year", "occupation", "employer", "moved_to", "mayor_of")  # every person relation
 CATEGORIES = ("known", "unknown", "never read")
 # mix -> fraction of the tuning set drawn from known facts (None: no tuning at all)
 MIXES = {"known": 1.0, "half": 0.5, "unknown": 0.0, "none": None}
@@ -58,23 +56,6 @@ METRICS = {
     "never_read_confidence": "never-read people: top candidate probability",
     "loss": "tuning loss (nats per answer token)",
 }
-
-
-@dataclass
-class TuneConfig:
-    n_tune: int = 160  # QA pairs per tuning set (every mix the same size), split evenly over RELATIONS
-    n_dev: int = 200  # known facts of other people, never tuned on: the dev set
-    n_never_read: int = 100  # facts of held-out people, never tuned on
-    dev_people: float = 0.3  # share of the people it read kept for the dev set (never tuned on)
-    never_read_people: float = 0.5  # share of the held-out people kept for the never-read set
-    epochs: int = 20  # passes over the tuning set (unknown facts need about 12-16 to fit at this lr)
-    lr: float = 3e-4  # AdamW, constant after a short warm-up (1e-3 fits faster but forgets more)
-    warmup_steps: int = 10
-    batch_size: int = 16
-    weight_decay: float = 0.0
-    grad_clip: float = 1.0
-    seed: int = 0  # which facts are drawn and in what order they are tuned
-    relations: tuple = RELATIONS  # which facts take part
 
 
 # --- which facts the model knows ----------------------------------------------------------------
