@@ -34,6 +34,7 @@ DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 # are skipped).
 SMOLLM_ON = {
     "next-token": "?model=smollm2",
+    "transfer": "?task=spam&smol=true",
     "knowledge": "?smol=true",
     "cutoff": "?real=true",
 }

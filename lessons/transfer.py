@@ -24,6 +24,7 @@ MAX_TRY_CHARS = 2_000  # the try-it box; a model reads only its first 128 tokens
 EXAMPLE_CHARS = 600  # characters of a real example shown (BBC articles are long)
 MAX_LIVE_ROWS = 40  # the reader's own rows kept on the curves
 LIVE_KIND = "transfer"  # this page's runs in engine.jobs
+SMOL_TOGGLE = "Ask SmolLM2 too (loads a 135M-parameter model, about 20 seconds the first time)"
 
 
 def follow_task() -> None:
@@ -222,9 +223,9 @@ if not text.strip():
     st.info("The box is empty. Type a message, a review or a news snippet to label it.", icon=":material/edit:")
 elif missing is not None:
     wanted, shared = tryit.available_approaches(task_name), {"base": _models.artifact("base")}
-    if "smollm2-frozen" in wanted:  # converted once, with progress; None (reason shown) if it cannot be had
-        shared["smollm2"] = _models.smollm(purpose="The SmolLM2 classifier")
-        wanted = [a for a in wanted if a != "smollm2-frozen" or shared["smollm2"] is not None]
+    if "smollm2-frozen" in wanted and st.toggle(SMOL_TOGGLE, key="smol", bind="query-params"):  # opt-in: ~600 MB
+        shared["smollm2"] = _models.smollm(purpose="The SmolLM2 classifier")  # None (reason shown) if not had
+    wanted = [a for a in wanted if a != "smollm2-frozen" or shared.get("smollm2") is not None]
     with st.spinner("Labelling your text with every approach…"):
         predictions, failures = tryit.classify_each(task_name, text, models=shared, approaches=wanted)
     if predictions:  # each approach's label and confidence, as lines of text and as stacked probability bars

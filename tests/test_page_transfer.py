@@ -145,7 +145,7 @@ def test_try_it_with_hostile_text(page, text):
     assert "<script>" not in body and "<img" not in body and "javascript:" not in body
     if text.strip() and tryit_built():
         lines = [m.value for m in at.markdown if "sure)" in m.value]
-        available = tryit.available_approaches("spam")
+        available = [a for a in tryit.available_approaches("spam") if a != "smollm2-frozen"]  # SmolLM2: opt-in
         assert len(lines) >= 1
         assert len(lines) + len(at.error) == len(available)  # every approach answers, or says why it cannot
         assert all(("→ **ham**" in line) or ("→ **spam**" in line) for line in lines)
@@ -161,6 +161,23 @@ def test_try_it_labels_obvious_spam(page):
     assert_clean(at)
     bow = [m.value for m in at.markdown if m.value.startswith("**Bag-of-words**")]
     assert bow and "→ **spam**" in bow[0]
+
+
+@pytest.mark.slow
+def test_try_it_asks_smollm2_only_when_switched_on(page, smollm2):
+    """SmolLM2 holds ~600 MB of a server: like every page, try-it loads it only on the reader's word."""
+    if not tryit_built() or "smollm2-frozen" not in tryit.available_approaches("spam"):
+        pytest.fail("the SmolLM2 try-it classifier is not committed: python -m engine build transfer")
+    at = page()
+    at.session_state["text"] = "Free entry in a weekly competition to win cup final tickets, text WIN to 80086"
+    at = at.run()
+    assert_clean(at)
+    assert not [m.value for m in at.markdown if m.value.startswith("**SmolLM2")]
+    at.toggle(key="smol").set_value(True)
+    at = at.run(timeout=300)
+    assert_clean(at)
+    smol = [m.value for m in at.markdown if m.value.startswith("**SmolLM2")]
+    assert smol and ("→ **spam**" in smol[0] or "→ **ham**" in smol[0])
 
 
 @pytest.mark.parametrize("content", [None, "{not json", json.dumps({"schema": 999})])
