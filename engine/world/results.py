@@ -434,6 +434,9 @@ def smollm_with_context(lm, world, document_text: str, question) -> dict:
             "notices": notices}
 
 
+SMOLLM_CHUNK = 16  # answers scored per forward pass: all 60 towns at once held ~2 GB of logits
+
+
 def _smollm_candidates(lm, prompt: str, answers: list[str]) -> dict:
     """log p(" " + answer | prompt) for every answer in one padded batch, renormalised."""
     import torch  # lazy: heavy, and only the SmolLM2 panel needs it
@@ -448,12 +451,14 @@ def _smollm_candidates(lm, prompt: str, answers: list[str]) -> dict:
     pad = tok.pad_token_id if tok.pad_token_id is not None else 0
     ids = torch.tensor([r + [pad] * (width - len(r)) for r in rows])
     mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows])
-    with torch.no_grad():
-        logp = torch.log_softmax(lm.model(input_ids=ids, attention_mask=mask).logits.float(), dim=-1)
+    start = len(prefix) - 1  # only the answer positions' distributions are needed
     scores = []
-    for i, c in enumerate(cands):
-        positions = range(len(prefix) - 1, len(prefix) - 1 + len(c))
-        scores.append(sum(float(logp[i, p, t]) for p, t in zip(positions, c)))
+    with torch.no_grad():
+        for lo in range(0, len(rows), SMOLLM_CHUNK):  # bounded memory: (chunk, answer length, vocabulary) at a time
+            logits = lm.model(input_ids=ids[lo : lo + SMOLLM_CHUNK], attention_mask=mask[lo : lo + SMOLLM_CHUNK]).logits
+            logp = torch.log_softmax(logits[:, start:].float(), dim=-1)  # (chunk, width - start, V)
+            for i, c in enumerate(cands[lo : lo + SMOLLM_CHUNK]):
+                scores.append(sum(float(logp[i, k, t]) for k, t in enumerate(c)))
     s = torch.tensor(scores)
     probs = torch.softmax(s, dim=0).tolist()
     ranked = sorted(zip(answers, probs), key=lambda kv: -kv[1])
