@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lessons._imports import HEAVY, LIGHT, warm
+from lessons._imports import modules_for, warm
 from lessons._site import HOME, HOME_SECTION, HOME_TITLE, available_pages, page_by_url_path
 
 
@@ -32,7 +32,7 @@ def main() -> None:
     )
     page = st.navigation(build_navigation())
     spec = page_by_url_path().get(page.url_path, HOME)
-    warm(LIGHT + HEAVY if spec.models else LIGHT)
+    warm(modules_for(spec.imports))
     page.run()
 
 

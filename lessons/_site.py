@@ -22,15 +22,15 @@ class PageSpec:
     url_path: str  # the page's address: /<url_path>
     title: str  # label in the navigation and in links
     icon: str  # Material icon shown beside the title
-    models: bool = True  # imports torch and transformers (app.py warms them first, one thread at a time)
+    imports: str = "models"  # what it imports (lessons/_imports.TIERS); app.py warms that first, one thread at a time
 
 
-HOME = PageSpec(HOME_SECTION, "lessons/home.py", "", "Home", ":material/home:", models=False)  # the default page, at /
+HOME = PageSpec(HOME_SECTION, "lessons/home.py", "", "Home", ":material/home:", imports="charts")  # the default page, at /
 
 # One line per page. A page is registered only when its file exists, so a
 # lesson that is not written yet never shows up as a placeholder.
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("Tokens", "lessons/tokens.py", "tokens", "Tokens", ":material/data_array:"),
+    PageSpec("Tokens", "lessons/tokens.py", "tokens", "Tokens", ":material/data_array:", imports="data"),
     PageSpec("Pretraining", "lessons/next_token.py", "next-token", "Next-token prediction", ":material/keyboard_tab:"),
     PageSpec("Pretraining", "lessons/lab.py", "lab", "Pretraining lab", ":material/science:"),
     PageSpec("Tuning", "lessons/transfer.py", "transfer", "Transfer learning", ":material/call_split:"),
@@ -38,7 +38,7 @@ PAGES: tuple[PageSpec, ...] = (
              ":material/psychology:"),
     PageSpec("What a model knows", "lessons/cutoff.py", "cutoff", "Knowledge cutoff", ":material/event_busy:"),
     PageSpec("What a model knows", "lessons/tuning.py", "tuning", "Tuning cannot add facts", ":material/tune:"),
-    PageSpec("Reference", "lessons/glossary.py", "glossary", "Glossary", ":material/menu_book:", models=False),
+    PageSpec("Reference", "lessons/glossary.py", "glossary", "Glossary", ":material/menu_book:", imports="charts"),
 )
 
 
