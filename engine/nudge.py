@@ -16,7 +16,6 @@ import numpy as np
 import torch
 
 from engine import probes
-from engine.models import weights_fingerprint  # noqa: F401  the one weight hash; callers still import it from here
 
 
 def session_copy(lm):

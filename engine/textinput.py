@@ -65,3 +65,36 @@ def visible_text(piece: str) -> str:
 def html_escape(text: str) -> str:
     """Escape for HTML text and attribute values: nothing a reader types runs."""
     return html.escape(fix_surrogates(text), quote=True)
+
+
+# --- text made inert where it meets markup: the one set of escaping helpers -----------------------
+
+MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~$:&="  # CommonMark shows a backslash-escaped punctuation mark as itself
+
+
+def markdown_text(text: str) -> str:
+    """Reader, model or world text for st.markdown: shown exactly as written, no markup run,
+    nothing invisible. Spaces stay spaces and a line break stays a line break."""
+    shown = "".join(ch if ch in " \n" else visible_text(ch) for ch in fix_surrogates(str(text)))
+    escaped = "".join("\\" + c if c in MARKDOWN_SPECIAL else c for c in shown)
+    return escaped.replace("\n", "  \n")
+
+
+def token_markdown(piece: str) -> str:
+    """A token for st.markdown: every space and invisible character shown as a mark."""
+    return markdown_text(visible_text(fix_surrogates(piece)))
+
+
+def token_label(piece: str) -> str:
+    """A token for a plotly label (plotly reads tags): visible marks, HTML-escaped."""
+    return html_escape(visible_text(piece))
+
+
+def inert_html(text: str) -> str:
+    """Model or reader text for an HTML block: control characters shown as marks (line breaks and
+    tabs kept for the layout), everything escaped."""
+    shown = "".join(
+        f"⟨U+{ord(c):04X}⟩" if unicodedata.category(c) in ("Cc", "Cf", "Cs") and c not in "\n\t" else c
+        for c in text
+    )
+    return html_escape(shown)

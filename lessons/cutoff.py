@@ -9,12 +9,12 @@ import streamlit as st
 from lessons import _charts, _models  # first: fixes first-visit navigation
 from lessons._ui import bounded_text_area, figure, glossary_links, next_pages, url_choice
 
-from engine import settings  # noqa: E402
+from engine import settings, textinput  # noqa: E402
 from engine.world import events as world_events  # noqa: E402
-from engine.world import figures, prose, readings  # noqa: E402
+from engine.world import figures, readings  # noqa: E402
 from engine.world import results as wr  # noqa: E402
 
-md = prose.markdown_text  # world, model and reader text made inert for st.markdown
+md = textinput.markdown_text  # world, model and reader text made inert for st.markdown
 WORLD_DIR = settings.world_dir() or wr.WORLD_DIR  # tests and facilitators can point at another build
 TOP = 5  # candidate answers drawn per model
 # One colour per cutoff variant (none green or amber: those mark the truth and the latest town read).

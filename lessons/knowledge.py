@@ -6,13 +6,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from engine import settings, smollm
-from engine.world import figures, prose, readings
+from engine import settings, smollm, textinput
+from engine.world import figures, readings
 from engine.world import results as wr
 from lessons import _charts, _models
 from lessons._ui import figure, glossary_links, next_pages, url_choice
 
-md, token_md = prose.markdown_text, prose.token_markdown  # text made inert for st.markdown
+md, token_md = textinput.markdown_text, textinput.token_markdown  # text made inert for st.markdown
 WORLD_ROOT = str(settings.world_dir() or wr.WORLD_DIR)  # tests and facilitators can point at another build
 MAX_BOX = 200  # characters the name boxes take; the engine then keeps wr.MAX_NAME_CHARS and says so
 TOP = 10  # bars per answer distribution

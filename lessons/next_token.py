@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from engine import hub, nudge, probes, settings, smollm
-from engine.nexttoken import display, examples, readings, session, views
+from engine import hub, nudge, probes, settings, smollm, textinput
+from engine.nexttoken import examples, readings, session, views
 from engine.textinput import clean_user_text
 from lessons import _models
 from lessons._charts import AFTER, BEFORE, BLUE, GREEN, MODEL, RED
@@ -168,7 +168,7 @@ def append_token(token_id: int) -> None:
 
 cols = st.columns(6)
 for i, t in enumerate(dist.top[:5]):
-    cols[i].button(display.md(t.text) or "(empty)", key=f"gen-{i}", on_click=append_token, args=(t.token_id,),
+    cols[i].button(textinput.token_markdown(t.text) or "(empty)", key=f"gen-{i}", on_click=append_token, args=(t.token_id,),
                    help=f"{t.prob:.1%}", width="stretch")
 cols[5].button("Sample", key="gen-sample", on_click=lambda: append_token(probes.sample(reshaped)), type="primary",
                help="Draw with the temperature / top-k / top-p above", width="stretch")
@@ -177,7 +177,7 @@ u1.button("Undo", key="gen-undo", on_click=session.undo, kwargs=dict(state=st.se
            disabled=not st.session_state.get("gen_history"))
 if st.session_state.get("gen_notice"):
     st.warning(st.session_state.pop("gen_notice"))
-u2.caption("Text so far (end): " + display.md(("…" if len(prefix) > 300 else "") + prefix[-300:]))
+u2.caption("Text so far (end): " + textinput.token_markdown(("…" if len(prefix) > 300 else "") + prefix[-300:]))
 
 # ------------------------------------------------ 4. probability of a continuation
 st.header("4 · How likely is a whole continuation?")
@@ -283,7 +283,7 @@ else:
         if warning := readings.overshoot_warning(result):
             st.warning(warning)
         shown = result.changes[:12]
-        fig = views.before_after([display.label(c.text) + "  " for c in shown], [c.before for c in shown],
+        fig = views.before_after([textinput.token_label(c.text) + "  " for c in shown], [c.before for c in shown],
                                  [c.after for c in shown], before_name="before the step", after_name="after the step",
                                  before_color=BEFORE, after_color=AFTER)
         figure(fig, alt=readings.step_alt(result), key="nudge-bars")

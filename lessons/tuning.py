@@ -11,14 +11,14 @@ from lessons import _charts, _jobs, _models  # first: fixes first-visit navigati
 from lessons._site import available_pages
 from lessons._ui import figure, glossary_links, url_choice
 
-from engine import jobs, settings  # noqa: E402
+from engine import jobs, settings, textinput  # noqa: E402
 from engine.textinput import clean_user_text, fix_surrogates, visible_text  # noqa: E402
-from engine.world import figures, prose, qa, readings, tuning_live  # noqa: E402
+from engine.world import figures, qa, readings, tuning_live  # noqa: E402
 from engine.world import results as wr  # noqa: E402
 from engine.world import tuning as wt  # noqa: E402
 from engine.world import tuning_results as tr  # noqa: E402
 
-md = prose.markdown_text  # world, model and reader text made inert for st.markdown
+md = textinput.markdown_text  # world, model and reader text made inert for st.markdown
 WORLD_DIR = settings.world_dir() or wr.WORLD_DIR  # tests and facilitators can point at another build
 RESULTS_FILE = settings.world_tuning_results_file() or tr.RESULTS_FILE
 DEMO_SECONDS = 60.0  # the live run's time bound on a small shared machine

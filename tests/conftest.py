@@ -9,7 +9,6 @@ run alone gives the same result as in the full run); one that needs SmolLM2 asks
 with the command that fetches it; under CI=true nothing skips for missing data or artifacts:
 CI fetches the models too, and a skip whose reason names missing data becomes a failure.
 """
-import os
 import sys
 from pathlib import Path
 

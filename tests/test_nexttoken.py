@@ -11,7 +11,8 @@ import pytest
 
 from engine import nudge, probes
 from engine.models import weights_fingerprint
-from engine.nexttoken import display, examples, readings, session, views
+from engine import textinput
+from engine.nexttoken import examples, readings, session, views
 from tests import tiny_lm
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,16 +24,16 @@ def lm(tmp_path_factory):
 
 
 def test_markdown_and_label_text_is_inert():
-    assert display.md("**[x](javascript:1)**") == "\\*\\*\\[x\\]\\(javascript\\:1\\)\\*\\*"
-    assert display.md(" a\n") == "·a↵"
-    assert display.label("<b> x") == "&lt;b&gt;·x"
+    assert textinput.token_markdown("**[x](javascript:1)**") == "\\*\\*\\[x\\]\\(javascript\\:1\\)\\*\\*"
+    assert textinput.token_markdown(" a\n") == "·a↵"
+    assert textinput.token_label("<b> x") == "&lt;b&gt;·x"
 
 
 def test_distribution_readings(lm):
     dist = probes.next_token_distribution(lm, "The cat sat on the", top_k=5)
     top = dist.top[0]
     alt = readings.top_alt(dist)
-    assert alt.startswith(f"Top 5 next tokens: most likely {display.visible_text(top.text)!r} at {top.prob:.1%}")
+    assert alt.startswith(f"Top 5 next tokens: most likely {textinput.visible_text(top.text)!r} at {top.prob:.1%}")
     assert f"entropy {dist.entropy_bits:.2f} bits" in alt
     assert readings.start_token_note(dist, lm.tokenizer) is None and readings.dropped_note(dist) is None
     empty = probes.next_token_distribution(lm, "")
@@ -70,7 +71,7 @@ def test_causal_view_readings(lm):
     pl = probes.per_position_loss(lm, "The king said unto his servants")
     bits = [t.bits for t in pl.tokens]
     worst = int(np.argmax(bits))
-    assert f"the most surprising token is {display.visible_text(pl.tokens[worst].text)!r}" in readings.surprise_alt(pl)
+    assert f"the most surprising token is {textinput.visible_text(pl.tokens[worst].text)!r}" in readings.surprise_alt(pl)
     assert readings.average_loss_caption(pl).startswith(f"Average loss: {pl.mean_loss:.2f} nats = {np.mean(bits):.2f}")
     assert readings.mask_alt(len(bits)).startswith(f"Causal mask for {len(bits)} tokens")
     mask = views.causal_mask(pl, color="#000000").data[0].z

@@ -3,6 +3,7 @@ and the shared model never changes."""
 import pytest
 
 from engine import nudge, probes
+from engine.models import weights_fingerprint
 from tests import tiny_lm
 
 
@@ -43,7 +44,7 @@ def test_multi_token_target_uses_first_token(shared):
 
 
 def test_two_sessions_are_isolated_and_shared_model_untouched(shared):
-    fingerprint = nudge.weights_fingerprint(shared.model)
+    fingerprint = weights_fingerprint(shared.model)
     a = nudge.session_copy(shared)
     b = nudge.session_copy(shared)
     for _ in range(3):
@@ -57,7 +58,7 @@ def test_two_sessions_are_isolated_and_shared_model_untouched(shared):
     assert nudge.parameters_equal(b.model, shared.model)
     assert pb.prob_of(rug) == pytest.approx(ps.prob_of(rug), rel=1e-6)
     nudge.nudge(b, "The king said unto", " Moses", lr=0.05)
-    assert nudge.weights_fingerprint(shared.model) == fingerprint
+    assert weights_fingerprint(shared.model) == fingerprint
     assert all(p.grad is None for p in shared.model.parameters())
     assert not nudge.parameters_equal(a.model, b.model)
 

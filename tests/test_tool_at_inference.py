@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from engine import smollm
-from engine.nudge import weights_fingerprint
+from engine.models import weights_fingerprint
 
 
 def test_fingerprint_works_for_bfloat16_weights_and_sees_a_change():

@@ -8,7 +8,7 @@ import torch
 
 from engine.transfer import features
 from engine.transfer import experiment as transfer
-from engine.nudge import weights_fingerprint
+from engine.models import weights_fingerprint
 from engine.tasks import Example, Task, TaskData
 from tests import tiny_lm
 

@@ -39,7 +39,7 @@ def tiny(tmp_path_factory):
 @pytest.fixture(scope="module")
 def built(tiny, tmp_path_factory):
     """A toy build: our base and a 'snapshot' (the untrained stand-in at fewer tokens)."""
-    from engine.nudge import weights_fingerprint
+    from engine.models import weights_fingerprint
 
     snapshot = copy.copy(tiny)
     snapshot.model = copy.deepcopy(tiny.model)
@@ -235,7 +235,7 @@ def test_tryit_head_refuses_a_changed_base(built, tiny):
 
 
 def test_run_live_scores_each_approach_within_its_bound_and_leaves_the_base(tiny):
-    from engine.nudge import weights_fingerprint
+    from engine.models import weights_fingerprint
 
     before = weights_fingerprint(tiny.model)
     seen = []

@@ -8,12 +8,11 @@ sentences (alt texts) to figures and captions. Reader and model text appears onl
 from __future__ import annotations
 
 import math
-import unicodedata
 
 from engine import scale
 from engine.lab.meters import NGRAM
 from engine.lab.snapshot import LabSnapshot
-from engine.textinput import html_escape
+from engine.textinput import inert_html
 
 RISE = 0.05  # the validation loss counts as risen once it is this far above its best
 
@@ -36,15 +35,6 @@ def validation_rising(snap: LabSnapshot) -> bool:
 def outcome(snap: LabSnapshot) -> str:
     """How a finished run ended."""
     return f"Finished after {snap.step:,} steps and {snap.elapsed:.0f} s: {STOP_WORDS.get(snap.stopped_by)}."
-
-
-def inert_html(text: str) -> str:
-    """Model or reader text for an HTML block: control characters shown as marks, everything escaped."""
-    shown = "".join(
-        f"⟨U+{ord(c):04X}⟩" if unicodedata.category(c) in ("Cc", "Cf", "Cs") and c not in "\n\t" else c
-        for c in text
-    )
-    return html_escape(shown)
 
 
 def sample_html(snap: LabSnapshot) -> str | None:

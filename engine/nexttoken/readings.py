@@ -3,14 +3,14 @@ distribution, a score, a gradient step), computed here from engine.probes' and e
 typed results so a test can check the words against the numbers.
 
 Wording as the page had it (a later pass revises it). Reader and model text inside a sentence is
-passed through display.md (markdown) or shown with visible_text and !r (alt texts).
+passed through textinput.token_markdown (markdown) or shown with visible_text and !r (alt texts).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from engine import probes
-from engine.nexttoken.display import md
+from engine.textinput import token_markdown as md
 from engine.nudge import NudgeResult, Target
 from engine.textinput import visible_text
 

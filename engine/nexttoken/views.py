@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from engine import probes
-from engine.nexttoken.display import label
+from engine.textinput import token_label as label
 from engine.nudge import NudgeResult, TokenChange
 from engine.textinput import visible_text
 

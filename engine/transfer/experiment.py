@@ -64,8 +64,8 @@ def stratified_subset(examples: Sequence[Example], size: int | None, *, seed: in
     for e in ordered:
         by_label.setdefault(e.label, []).append(e)
     chosen: list[Example] = []
-    for label in sorted(by_label):
-        group = by_label[label]
+    for name in sorted(by_label):
+        group = by_label[name]
         k = max(1, round(size * len(group) / len(examples)))
         chosen += [group[i] for i in sorted(rng.permutation(len(group))[:k])]
     return chosen

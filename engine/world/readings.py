@@ -7,7 +7,7 @@ computed here from the committed tables so a test can hold each one against the 
 
 Inputs are the tables of engine.world.results.load_results and
 engine.world.tuning_results.load_results. Sentences are markdown (bold for the numbers); names
-in them go through engine.world.prose.markdown_text. Alt texts are plain text.
+in them go through engine.textinput.markdown_text. Alt texts are plain text.
 
 Not handled: sentences about a reader's own live run (the page words those as it goes).
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from engine.world.prose import markdown_text
+from engine.textinput import markdown_text
 from engine.world.results import exposure_label
 from engine.world.tuning import MIX_LABELS
 from engine.world.tuning_results import epochs_to_fit, mean_curves, summary_table
