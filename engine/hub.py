@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
+from engine.models import MODEL_LOCK
 from engine.smollm import loaded_model
 
 HUB_URL = "https://huggingface.co"
@@ -67,7 +68,8 @@ def load(name: str):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        model = AutoModelForCausalLM.from_pretrained(repo, dtype=torch.float32).eval()
+        with MODEL_LOCK:  # see engine.models.MODEL_LOCK
+            model = AutoModelForCausalLM.from_pretrained(repo, dtype=torch.float32).eval()
         tokenizer = AutoTokenizer.from_pretrained(repo)
     except Exception as exc:  # offline, timeout, disk full, ...
         raise HubError(f"Could not load {repo} from the hub ({type(exc).__name__}: {exc}). {OFFLINE_MESSAGE}") from None

@@ -15,6 +15,7 @@ import hashlib
 import json
 import shutil
 import tempfile
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,13 @@ from engine import manifest as manifests
 from engine.ourtokenizer import as_transformers
 from engine.paths import ASSETS_DIR, replace_folder, sha256_file
 from engine.presets import get_preset
+
+# Held while any transformers model is built or loaded, process-wide. transformers builds a model
+# by patching torch globally (parameters first made on the "meta" device, then filled), so two
+# threads loading at once could each get the other's empty parameters: on a fresh server, thirty
+# readers opening pages together got "Cannot copy out of meta tensor" and NaN probabilities.
+# Reentrant: a loader may build a model inside another loader.
+MODEL_LOCK = threading.RLock()
 
 MODELS_DIR = ASSETS_DIR / "models"
 WEIGHTS_FILE = "model.safetensors"
@@ -104,7 +112,7 @@ def new_model(preset_or_config, vocab_size: int | None = None, *, seed: int | No
         config = gpt2_config(preset_or_config, vocab_size)
         seed = preset_or_config.seed if seed is None else seed
     config._attn_implementation = "sdpa"
-    with torch.random.fork_rng(devices=[]):
+    with MODEL_LOCK, torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = GPT2LMHeadModel(config)
     return model
@@ -251,7 +259,7 @@ def load_artifact(name: str = "base", *, root: Path = MODELS_DIR) -> LoadedModel
     except Exception as exc:  # tokenizers raises plain Exceptions for bad JSON
         raise ArtifactError(f"The tokenizer of model artifact {name!r} cannot be read ({exc}). {fix}") from None
     try:
-        with _quiet_transformers():
+        with MODEL_LOCK, _quiet_transformers():
             model = AutoModelForCausalLM.from_pretrained(
                 folder, dtype=torch.float32, attn_implementation="sdpa", local_files_only=True
             )

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from engine import datapack, settings
-from engine.models import LoadedModel
+from engine.models import MODEL_LOCK, LoadedModel
 from engine.paths import cache_dir, replace_folder
 
 NAME = "smollm2"  # data-pack source and model-selector name
@@ -76,7 +76,8 @@ def convert(progress: Progress | None = None) -> Path:
         t0 = time.perf_counter()
         report(0.05, "Reading the GGUF file and unpacking its 4-bit weights (about a minute)…")
         try:
-            model = AutoModelForCausalLM.from_pretrained(src.parent, gguf_file=src.name, dtype=torch.float32)
+            with MODEL_LOCK:  # see engine.models.MODEL_LOCK
+                model = AutoModelForCausalLM.from_pretrained(src.parent, gguf_file=src.name, dtype=torch.float32)
             tokenizer = AutoTokenizer.from_pretrained(src.parent, gguf_file=src.name)
         except Exception as exc:  # corrupt file, missing gguf package, ...
             raise SmolLMError(
@@ -166,7 +167,8 @@ def load_folder(folder: Path, *, name: str, label: str):
     except (OSError, ValueError):
         manifest = {}
     try:
-        model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, local_files_only=True)
+        with MODEL_LOCK:  # see engine.models.MODEL_LOCK
+            model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, local_files_only=True)
         tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
     except Exception as exc:
         raise SmolLMError(

@@ -12,7 +12,6 @@ engine.jobs. Not handled: resuming a run, saving its model, GPUs (the lab is for
 from __future__ import annotations
 
 import math
-import threading
 
 import numpy as np
 
@@ -21,14 +20,13 @@ from engine.lab.experiment import (LabInputError, LabSettings, job_seconds, prep
                                    training_steps)
 from engine.lab.meters import copied_share, ngrams, real_word_share, words
 from engine.lab.snapshot import Sample
-from engine.models import new_model, param_count
+from engine.models import MODEL_LOCK, new_model, param_count
 from engine.presets import get_preset
 
 KIND = "lab"  # the job kind: one lab run per reader at a time
 LABEL = "Pretraining run"
 TEMPERATURE = 0.8
 
-_FIRST_USE_LOCK = threading.Lock()  # two runs starting at once in a fresh process must not both import transformers
 
 
 def progress_message(step: int, max_steps: int, elapsed: float, max_seconds: float) -> str:
@@ -70,7 +68,7 @@ class LabRun:
         ctx.progress(None, "Preparing: building the vocabulary and a fresh model…")
         data = prepare(settings)
         preset = get_preset(settings.preset)
-        with _FIRST_USE_LOCK:  # transformers' lazy imports are not thread-safe on first use
+        with MODEL_LOCK:  # transformers builds models through global patches: one thread at a time
             model = new_model(preset, data.vocab.size, seed=settings.seed)
             start = evaluate(model, {"train": data.train_ids, "val": data.val_ids}, context=preset.context,
                              windows=preset.eval_windows)["val_losses"]

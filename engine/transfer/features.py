@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from engine import datapack
-from engine.models import weights_fingerprint
+from engine.models import MODEL_LOCK, weights_fingerprint
 from engine.paths import atomic_write_bytes, cache_dir
 
 MAX_TOKENS = 128  # per text; longer texts are truncated (our base's whole context)
@@ -282,7 +282,8 @@ def load_encoder():
         folder = datapack.source_dir("minilm")
         candidates = [p.parent for p in folder.rglob("model.safetensors")]
         where = candidates[0] if candidates else folder
-        model = AutoModel.from_pretrained(where, local_files_only=True).float().eval()
+        with MODEL_LOCK:  # see engine.models.MODEL_LOCK
+            model = AutoModel.from_pretrained(where, local_files_only=True).float().eval()
         tokenizer = AutoTokenizer.from_pretrained(where, local_files_only=True)
         _encoder = (model, tokenizer)
     return _encoder
