@@ -65,27 +65,28 @@ STOPPED_WORDS = {
 }
 
 
-def status_line(view: jobs.JobView) -> str:
-    """One plain sentence about where the run stands."""
+def status_line(view: jobs.JobView, *, show_time: bool = True) -> str:
+    """One plain sentence about where the run stands. The time bound is the page's to state: the
+    job's own bound adds a margin for preparing and scoring, which would read as a contradiction."""
     if view.status == jobs.QUEUED:
         running, queued = jobs.SYSTEM.counts()
         return (f"Waiting for a free slot: {running} run(s) are using this server's {jobs.SYSTEM.max_running} "
                 f"slots; yours is number {view.queue_position} in the queue.")
     if view.status == jobs.RUNNING:
-        return f"{view.message or 'Running…'} ({view.elapsed:.0f} s of at most {view.max_seconds:.0f} s)"
+        return f"{view.message or 'Running…'}" + (f" ({view.elapsed:.0f} s so far)" if show_time else "")
     if view.status == jobs.FAILED:
         return f"The run failed: {view.error}"
     return f"The run {STOPPED_WORDS.get(view.stopped_by, view.stopped_by)} after {view.elapsed:.0f} s."
 
 
 def panel(job: jobs.Job | None, *, draw: Callable[[jobs.JobView], None] | None = None,
-          key: str = "job", every: float = POLL_SECONDS) -> jobs.JobView | None:
+          key: str = "job", every: float = POLL_SECONDS, show_time: bool = True) -> jobs.JobView | None:
     """Show the run's status, progress and Stop button, and `draw(view)` its live state.
 
     While the run is active this re-runs every `every` seconds (a run training in the same
     process goes faster with fewer redraws: the lab polls every 2 s). When it ends, the whole
     page re-runs once, so the page can show the finished result outside the panel. Returns the
-    view from the first draw."""
+    view from the first draw. show_time=False when the work's own message already says the time."""
     if job is None:
         return None
     first = job.view()
@@ -97,7 +98,7 @@ def panel(job: jobs.Job | None, *, draw: Callable[[jobs.JobView], None] | None =
         if view.status == jobs.FAILED:
             st.error(status_line(view), icon=":material/error:")
         elif view.active:
-            st.info(status_line(view), icon=":material/hourglass_top:")
+            st.info(status_line(view, show_time=show_time), icon=":material/hourglass_top:")
         else:
             st.success(status_line(view), icon=":material/check_circle:")
         if view.active:

@@ -25,7 +25,7 @@ class PageSpec:
     imports: str = "models"  # what it imports (lessons/_imports.TIERS); app.py warms that first, one thread at a time
 
 
-HOME = PageSpec(HOME_SECTION, "lessons/home.py", "", "Home", ":material/home:", imports="charts")  # the default page, at /
+HOME = PageSpec(HOME_SECTION, "lessons/home.py", "", "Home", ":material/home:", imports="charts")  # at /
 
 # One line per page. A page is registered only when its file exists, so a
 # lesson that is not written yet never shows up as a placeholder.

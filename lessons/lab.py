@@ -222,7 +222,7 @@ def draw(view: jobs.JobView) -> None:
 
 
 if job is not None:
-    _jobs.panel(job, draw=draw, key="lab", every=2.0)  # status, queue place, progress and Stop; polls while it runs
+    _jobs.panel(job, draw=draw, key="lab", every=2.0, show_time=False)  # status, queue place, progress, Stop
 else:
     st.info("Press **Start training** to train a fresh model on the text above. Its results stay here until "
             "you start another run.", icon=":material/science:")
