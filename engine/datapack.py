@@ -30,7 +30,7 @@ from typing import IO, Callable, Iterator
 
 from engine import package_index
 from engine.package_index import pip_available
-from engine.paths import atomic_write_text, cache_dir, sha256_file
+from engine.paths import atomic_write_text, cache_dir, replace_folder, sha256_file
 
 MARKER = ".datapack.json"
 COMMAND = "python -m engine data"
@@ -280,11 +280,9 @@ def _commit(source: Source, extracted: Path, work: Path, *, replace_good: bool) 
     be using it) and ours is dropped, unless a forced refetch asked to replace it.
     """
     target = pack_dir() / source.name
-    if target.exists():
-        if not replace_good and _marker_matches(target, source):
-            return
-        os.replace(target, work / "previous")
-    os.replace(extracted, target)
+    if target.exists() and not replace_good and _marker_matches(target, source):
+        return
+    replace_folder(extracted, target)
 
 
 def _remove_stale_temps(name: str, older_than_s: float = 3600.0) -> None:

@@ -35,6 +35,13 @@ def test_page_table_is_well_formed():
     assert app.available_pages() == [p for p in app.PAGES if (ROOT / p.file).is_file()]
 
 
+def test_no_pages_folder_beside_the_entry_script():
+    """Streamlit runs a pages/ folder beside app.py as an old-style multipage app until a server's
+    first st.navigation call, and early readers got "Page not found": the pages live in lessons/."""
+    assert not (ROOT / "pages").exists()
+    assert all(spec.file.startswith("lessons/") for spec in [app.HOME, *app.PAGES])
+
+
 def test_navigation_registers_home_and_existing_pages(home):
     assert not home.exception
     for spec in app.available_pages():
