@@ -33,6 +33,15 @@ def run_of(at: AppTest) -> jobs.Job | None:
     return jobs.SYSTEM.get(at.query_params.get("run"))
 
 
+def start_a_minute_run(page) -> tuple[AppTest, jobs.Job | None]:
+    """A fresh session that presses Start with a 60 s limit: (the page, its run)."""
+    at = page()
+    at.query_params["seconds"] = "60"
+    at = at.run()
+    at.button(key="start").click().run()
+    return at, run_of(at)
+
+
 def stop_button(at: AppTest, job: jobs.Job):
     return at.button(key=f"lab-stop-{job.id}")
 
@@ -112,11 +121,7 @@ def test_a_tiny_job_shows_progress_then_finishes(page):
 
 
 def test_stop_button_ends_the_job(page):
-    at = page()
-    at.query_params["seconds"] = "60"
-    at = at.run()
-    at.button(key="start").click().run()
-    job = run_of(at)
+    at, job = start_a_minute_run(page)
     deadline = time.monotonic() + 60
     while snapshot.snapshot(job.view()).step < 1:
         assert time.monotonic() < deadline
@@ -134,11 +139,7 @@ def test_stop_button_ends_the_job(page):
 
 
 def test_a_reload_gets_the_run_back_from_the_url(page):
-    at = page()
-    at.query_params["seconds"] = "60"
-    at = at.run()
-    at.button(key="start").click().run()
-    job = run_of(at)
+    at, job = start_a_minute_run(page)
     assert job is not None and job.kind == live.KIND
     reloaded = page()  # a fresh session: nothing in session state, only the URL
     reloaded.query_params["run"] = job.id
@@ -155,11 +156,7 @@ def test_a_reload_gets_the_run_back_from_the_url(page):
 
 def test_a_closed_tab_run_is_stopped_as_abandoned_and_frees_its_slot(page, monkeypatch):
     monkeypatch.setattr(jobs, "SYSTEM", jobs.JobSystem(max_running=1, abandon_seconds=1.0, watch_every=0.1))
-    at = page()
-    at.query_params["seconds"] = "60"
-    at = at.run()
-    at.button(key="start").click().run()
-    job = run_of(at)
+    at, job = start_a_minute_run(page)
     del at  # the tab is closed: nobody polls the panel any more
     deadline = time.monotonic() + 30
     while jobs.SYSTEM.counts() != (0, 0):
