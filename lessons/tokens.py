@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from engine.textinput import clean_user_text
-from engine.tokens import bpe, chips, encodings, examples, readings, views
+from engine.tokens import bpe, chips, encodings, examples, readings, views, vocabularies
 from lessons._ui import bounded_text_area, ensure_source, figure, glossary_links
 
 # ---------------------------------------------------------------- cached engine calls
@@ -34,6 +34,11 @@ def curve(text: str, vocab_size: int) -> list[tuple[int, float]]:
 @st.cache_data(max_entries=16, show_spinner=False)
 def real_points(text: str) -> list[tuple[int, float, str]]:
     return views.real_points(text)
+
+
+@st.cache_data(show_spinner=False)
+def real_sizes() -> list[vocabularies.VocabSize]:
+    return vocabularies.real_vocab_sizes()
 
 
 @st.cache_data(max_entries=8, show_spinner="Reading the corpus…")
@@ -83,12 +88,12 @@ if not text:
 
 st.subheader("The same text in five real tokenizers")
 st.markdown(
-    "These are the vocabularies OpenAI published for GPT-2 (`gpt2`, `r50k_base`), for code-aware "
-    "GPT-3 models (`p50k_base`, which adds tokens for runs of spaces), for GPT-3.5 and GPT-4 "
-    "(`cl100k_base`) and for GPT-4o (`o200k_base`). Hover over a token, or tap it, to see its id, "
-    "its bytes and its rank: for these tokenizers the id *is* the rank, the order in which the "
-    "pair was learned, so a small number means a piece that was very common in training."
+    "These are the vocabularies OpenAI published for GPT-2 (`gpt2`), for GPT-3 (`r50k_base`, the "
+    "same ranks as GPT-2's under another name), for code-aware GPT-3 models (`p50k_base`, which adds "
+    "tokens for runs of spaces), for GPT-3.5 and GPT-4 (`cl100k_base`) and for GPT-4o (`o200k_base`). "
+    "Hover over a token, or tap it, to see its id and its bytes."
 )
+st.markdown(readings.byte_ids_sentence(vocabularies.byte_ids("gpt2")))
 show_bytes = st.toggle("Show every token as its bytes", key="bytes", bind="query-params")
 
 summaries, all_pieces = [], {}
@@ -223,7 +228,7 @@ st.markdown(
     "learned vector at the model's input and its own score at the output, so the model grows; "
     "and the rarer a token, the fewer examples the model gets to learn what it means. The curve "
     "above flattens for the same reason: the first merges capture very common pairs, later ones "
-    "save less and less. Real tokenizers stop somewhere between about 50,000 and 200,000 tokens, "
-    "and newer ones lean larger to serve many languages and code."
+    "save less and less."
 )
+st.markdown(readings.vocabulary_range(real_sizes()))
 glossary_links("token", "tokenizer", "bpe", "vocabulary", "byte", "context-window")

@@ -42,6 +42,11 @@ def test_renders_with_defaults():
     assert at.title[0].value == "Tokens"
     assert len(at.get("plotly_chart")) == 1
     assert any("Glossary:" in c.value for c in at.caption)
+    text = all_markup(at)
+    assert "between about 30,000 and 256,000 tokens" in text and "50,000 and 200,000" not in text
+    assert "BERT (bert-base-uncased) 30,522" in text and "Gemma 256,000" in text
+    assert "for GPT-3 (`r50k_base`, the same ranks as GPT-2's" in text
+    assert "ids 0 to 255 are the 256 raw bytes" in text and "a small number means a piece that was very common" not in text
 
 
 def test_chip_count_matches_tiktoken():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from engine.tokens import bpe, chips, encodings, examples, readings, views
+from engine.tokens import bpe, chips, encodings, examples, readings, views, vocabularies
 
 CHIP = re.compile(r'<span class="tk h\d')
 
@@ -54,3 +54,31 @@ def test_bpe_readings_curve_and_merges():
     labels = readings.real_labels(real)
     assert labels[0] == "gpt2 / r50k / p50k" and labels[1:3] == ["", ""] and labels[3:] == ["cl100k", "o200k"]
     assert len(views.compression_figure(points, real).data) == 2
+
+
+def test_vocabulary_sizes_are_counted_where_we_can_and_the_range_is_true():
+    sizes = {v.model: v for v in vocabularies.real_vocab_sizes()}
+    # counted from the offline tokenizers, equal to the published figures
+    assert sizes["GPT-2"].size == 50_257 and sizes["GPT-2"].source.startswith("counted")
+    assert sizes["GPT-4 (cl100k_base)"].size == 100_277 and sizes["GPT-4o (o200k_base)"].size == 200_019
+    assert sizes["BERT (bert-base-uncased)"].size == 30_522
+    assert sizes["Llama 2"].size == 32_000 and sizes["T5"].size == 32_100 and sizes["Gemma"].size == 256_000
+    text = readings.vocabulary_range(list(sizes.values()))
+    assert text.startswith("Real tokenizers stop somewhere between about 30,000 and 256,000 tokens.")
+    assert "50,000 and 200,000" not in text
+    assert all(f"{v.model} {v.size:,}" in text for v in sizes.values())
+    assert "GPT-2" in text.split("counted here")[0].split("The sizes of")[1]
+    published_only = [vocabularies.VocabSize("A", 1_000, "paper"), vocabularies.VocabSize("B", 9_000, "paper")]
+    assert readings.vocabulary_range(published_only).endswith("These are published figures.")
+
+
+def test_ids_below_256_are_the_raw_bytes():
+    for name in ("gpt2", "r50k_base", "cl100k_base", "o200k_base"):
+        ids = vocabularies.byte_ids(name)
+        assert ids.single_byte_ids == tuple(range(256))
+    sentence = readings.byte_ids_sentence(vocabularies.byte_ids("gpt2"))
+    assert "ids 0 to 255 are the 256 raw bytes" in sentence and "id 256, the first merge, is ' t'" in sentence
+    odd = vocabularies.ByteIds("odd", b"a", b"b", b"ab", tuple(range(3, 259)))
+    assert readings.byte_ids_sentence(odd) == "In odd, the 256 raw bytes sit at ids 3 to 258."
+    tips = chips.piece_chips(encodings.token_pieces("hello!", "gpt2"), as_bytes=False, limit=10)
+    assert "a learned piece of 5 bytes, merge rank 31373" in tips[0] and "a raw byte (ids 0-255)" in tips[1]

@@ -58,11 +58,12 @@ def row(chips: list[str]) -> str:
 
 
 def piece_chips(pieces: list[TokenPiece], *, as_bytes: bool, limit: int) -> list[str]:
-    """Chips for one encoding's tokens (the first `limit`): text or hex, id, bytes and rank."""
+    """Chips for one encoding's tokens (the first `limit`): text or hex, id, bytes, and what the id is
+    (ids 0-255 are the raw bytes; above that the id is the merge's rank)."""
     chips = []
     for i, p in enumerate(pieces[:limit]):
-        kind = "a single byte" if len(p.data) == 1 else f"{len(p.data)} bytes"
-        tip = f"id {p.id} · bytes {p.hex} · rank {p.id} ({kind})"
+        kind = "a raw byte (ids 0-255)" if p.id < 256 else f"a learned piece of {len(p.data)} bytes, merge rank {p.id}"
+        tip = f"id {p.id} · bytes {p.hex} · {kind}"
         if p.text is None:
             tip += " · part of a character"
         chips.append(chip(p.hex if as_bytes else shown(p.data), tip, i, partial=p.text is None))

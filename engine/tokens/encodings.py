@@ -184,7 +184,7 @@ def get_encoding(name: str):
 class TokenPiece:
     """One token as a reader sees it."""
 
-    id: int  # the token id; for these encodings it is also the merge rank
+    id: int  # the token id: 0-255 are the raw bytes; above that it is the merge's rank
     data: bytes  # the raw bytes the token stands for
     text: str | None  # those bytes as text, or None when they are part of a character
 
