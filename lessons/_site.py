@@ -37,7 +37,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("What a model knows", "lessons/knowledge.py", "knowledge", "Recall and hallucination",
              ":material/psychology:"),
     PageSpec("What a model knows", "lessons/cutoff.py", "cutoff", "Knowledge cutoff", ":material/event_busy:"),
-    PageSpec("What a model knows", "lessons/tuning.py", "tuning", "Tuning cannot add facts", ":material/tune:"),
+    PageSpec("Tuning", "lessons/tuning.py", "tuning", "Tuning cannot add facts", ":material/tune:"),
     PageSpec("Reference", "lessons/glossary.py", "glossary", "Glossary", ":material/menu_book:", imports="charts"),
 )
 
@@ -70,14 +70,15 @@ STAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "3 · Tuning",
         "A short, cheap second round of training on a small labelled set teaches the base model "
-        "a job: classify, follow instructions, hold a conversation.",
-        ("transfer",),
+        "a job: classify texts, or answer questions in a chat. It changes how the model behaves "
+        "far more than what it knows.",
+        ("transfer", "tuning"),
     ),
     (
         "4 · Assistant",
         "The tuned model answers questions. It knows only what its pretraining text held, up to "
         "a cutoff date, and fills gaps with confident guesses.",
-        ("knowledge", "cutoff", "tuning"),
+        ("knowledge", "cutoff"),
     ),
 )
 

@@ -25,7 +25,7 @@ def home() -> None:
     st.header("Why pretraining changed things")
     st.markdown(
         "For a long time each language task got its own model. A spam filter was "
-        "trained from nothing on emails someone had labelled spam or not; a "
+        "trained from nothing on text messages (SMS) someone had labelled spam or not; a "
         "sentiment model on reviews labelled good or bad; a topic classifier on "
         "labelled news. Every new task meant new labels and a model that started "
         "out knowing no language at all."
@@ -37,6 +37,13 @@ def home() -> None:
         "reasoning. That **base model** is then adapted to each task by a short, "
         "cheap tuning run on a small labelled set. The expensive learning happens "
         "once and is shared by every task built on top."
+    )
+    st.markdown(
+        "Where does that text come from? For the big models: web crawls such as Common Crawl, "
+        "books, code and encyclopedias. The small base model in this app read the data pack's "
+        "public-domain prose (Shakespeare's plays and the King James Bible), WordNet's dictionary "
+        "definitions, and the texts of the classification tasks' training sets with their labels "
+        "left out."
     )
     figure(
         transfer_learning_figure(),

@@ -94,3 +94,22 @@ def test_home_page_does_not_import_torch_or_transformers():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "HEAVY=\n" in result.stdout, f"home page imported: {result.stdout.strip()}"
+
+
+def test_home_says_where_pretraining_text_comes_from_and_what_the_spam_task_reads(home):
+    text = " ".join(m.value for m in home.markdown)
+    assert "text messages (SMS)" in text and "emails" not in text
+    assert "Common Crawl" in text and "King James Bible" in text and "labels left out" in text
+
+
+def test_both_kinds_of_tuning_sit_together():
+    """Classifier tuning (transfer) and chat tuning (tuning) share the Tuning section and stage card."""
+    sections = {p.url_path: p.section for p in app.PAGES}
+    assert sections["transfer"] == sections["tuning"] == "Tuning"
+    stage = dict((title, urls) for title, _, urls in app.STAGES)
+    assert set(stage["3 · Tuning"]) == {"transfer", "tuning"}
+    # every stage card's pages sit under one navigation section, and no page is on two cards
+    for _, _, urls in app.STAGES:
+        assert len({sections[u] for u in urls}) == 1
+    every = [u for _, _, urls in app.STAGES for u in urls]
+    assert len(every) == len(set(every))
