@@ -3,11 +3,15 @@ on, and the app pages (by url_path) where a reader can see it at work.
 
 No streamlit and no heavy imports here: the home page and the glossary page
 both read it, and the home page must paint fast. It does not check that the
-pages exist; tests compare `pages` against the table in app.py.
+pages exist; tests compare `pages` against the page table and check that each page's
+source names the term (or one of its `aliases`).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+
+from engine.paths import ASSETS_DIR
 
 
 @dataclass(frozen=True)
@@ -16,6 +20,32 @@ class Term:
     definition: str  # one to three sentences, plain words
     related: tuple[str, ...] = ()  # slugs of other TERMS entries
     pages: tuple[str, ...] = ()  # url_paths of app pages that show it; "" is the home page
+    aliases: tuple[str, ...] = ()  # other words a page may use for it (whole words, case-insensitive)
+
+
+def committed_parameter_counts() -> dict[str, int]:
+    """Parameters of each committed model of ours, by its folder under assets/, read from its
+    manifest ("params"); empty when the assets are missing."""
+    counts = {}
+    for path in sorted(ASSETS_DIR.glob("**/manifest.json")):
+        try:
+            params = json.loads(path.read_text(encoding="utf-8")).get("params")
+        except (OSError, ValueError):
+            continue
+        if isinstance(params, int):
+            counts[str(path.parent.relative_to(ASSETS_DIR))] = params
+    return counts
+
+
+def parameters_definition(counts: dict[str, int]) -> str:
+    """The Parameters entry, with this app's model sizes read from the manifests."""
+    text = ("The numbers inside a model that training adjusts (also called weights). Their count is the "
+            "usual measure of a model's size")
+    if not counts:
+        return text + ", up to hundreds of billions in the largest published models."
+    small, large = min(counts.values()), max(counts.values())
+    return (text + f": this app's own committed models have {small / 1e6:.2f} to {large / 1e6:.2f} million "
+            "(read from their manifests); the largest published models have hundreds of billions.")
 
 
 TERMS: dict[str, Term] = {
@@ -63,10 +93,10 @@ TERMS: dict[str, Term] = {
     "context-window": Term(
         "Context window",
         "The largest number of tokens a model can look at in one go. Text beyond "
-        "it is simply not seen; the model has no memory other than what fits in "
-        "the window.",
+        "it is simply not seen. What the model learned in training is held in its "
+        "weights; the window is its only memory of this conversation.",
         ("token", "next-token-prediction"),
-        ("next-token", "lab", "cutoff"),
+        ("tokens", "cutoff"),
     ),
     # --- the objective --------------------------------------------------
     "next-token-prediction": Term(
@@ -76,13 +106,14 @@ TERMS: dict[str, Term] = {
         "Generating text is just doing this again and again.",
         ("causal-language-modeling", "probability-distribution", "pretraining"),
         ("next-token", "lab", "knowledge", "transfer"),
+        ("predicting the next token", "guess the next token"),
     ),
     "causal-language-modeling": Term(
         "Causal language modelling",
         "Another name for next-token prediction. \"Causal\" because the guess at "
         "each position may only use tokens to its left, never those after it.",
         ("next-token-prediction", "masked-language-modeling"),
-        ("next-token", "lab"),
+        ("next-token",),
     ),
     "probability-distribution": Term(
         "Probability distribution",
@@ -123,6 +154,7 @@ TERMS: dict[str, Term] = {
         "of unlikely tokens.",
         ("top-p", "temperature"),
         ("next-token",),
+        ("top-k",),
     ),
     "top-p": Term(
         "Top-p (nucleus) sampling",
@@ -161,7 +193,9 @@ TERMS: dict[str, Term] = {
         "Gradient step",
         "One update of the weights: work out, for every parameter, which "
         "direction would lower the loss on this batch, and move each a little "
-        "that way. Pretraining is millions of these.",
+        "that way. Pretraining a large model takes about a hundred thousand steps, each on "
+        "millions of tokens: GPT-3 175B read 300 billion tokens in batches of 3.2 million, about "
+        "94,000 steps (Brown et al. 2020, Table 2.1).",
         ("learning-rate", "loss", "parameters"),
         ("lab", "next-token"),
     ),
@@ -190,9 +224,7 @@ TERMS: dict[str, Term] = {
     ),
     "parameters": Term(
         "Parameters",
-        "The numbers inside a model that training adjusts (also called weights). "
-        "Their count is the usual measure of a model's size, from thousands in "
-        "this app's toy models to hundreds of billions.",
+        parameters_definition(committed_parameter_counts()),
         ("gradient-step", "flops"),
         ("lab", "cutoff", "transfer"),
     ),
@@ -208,7 +240,7 @@ TERMS: dict[str, Term] = {
     "tuning": Term(
         "Tuning",
         "The smaller second stage that adapts a base model to a job, for example "
-        "following instructions or labelling emails as spam. It shapes how the "
+        "following instructions or labelling text messages as spam. It shapes how the "
         "model behaves; it adds few new facts.",
         ("base-model", "transfer-learning", "pretraining", "fine-tuning"),
         ("", "transfer", "tuning"),
@@ -313,6 +345,7 @@ TERMS: dict[str, Term] = {
         "understanding text, not for writing it.",
         ("causal-language-modeling", "span-corruption", "pretraining"),
         ("transfer",),
+        ("fill in hidden words",),
     ),
     "span-corruption": Term(
         "Span corruption",
@@ -321,6 +354,98 @@ TERMS: dict[str, Term] = {
         ("masked-language-modeling", "causal-language-modeling", "pretraining"),
         (),
     ),
+    # --- where text comes from, models, measuring ----------------------
+    "common-crawl": Term(
+        "Common Crawl", "A non-profit that crawls the public web and gives the pages away; each monthly crawl holds "
+        "roughly 2.5 to 3.5 billion pages (commoncrawl.org). Filtered, it is the biggest single source of many large "
+        "models' pretraining text: 60% of GPT-3's training mix (Brown et al. 2020, Table 2.2).",
+        ("corpus", "pretraining"), ("",)),
+    "corpus": Term(
+        "Corpus", "The body of text a model is trained on. This app's own corpus is Shakespeare, the King James Bible, "
+        "WordNet's definitions and the classification tasks' training texts without their labels.",
+        ("pretraining", "common-crawl", "tokenizer"), ("tokens", "next-token", "lab", "transfer"), ("corpora",)),
+    "transformer": Term(
+        "Transformer", "The network design behind nearly every current language model: a stack of layers in which "
+        "each token looks at the others (attention) to decide what matters, then passes through a small network "
+        "of its own (Vaswani et al. 2017).", ("decoder-only", "encoder", "parameters"), ("transfer",)),
+    "decoder-only": Term(
+        "Decoder-only model", "A transformer in which each token sees only the tokens before it, trained by "
+        "next-token prediction: GPT-2, Llama, SmolLM2 and this app's own models. Writing text is its native job.",
+        ("transformer", "next-token-prediction", "encoder"), (), ("decoder only",)),
+    "encoder": Term(
+        "Encoder", "A transformer in which each token sees the words on both sides, turning a text into vectors "
+        "rather than writing more of it. BERT and MiniLM are encoders, pretrained by masked language modelling.",
+        ("masked-language-modeling", "encoder-decoder", "transformer"), ("", "transfer")),
+    "encoder-decoder": Term(
+        "Encoder-decoder", "Two transformers in one: the encoder reads the input, the decoder writes the output "
+        "while looking back at it. T5 is one, pretrained by span corruption.",
+        ("encoder", "decoder-only", "span-corruption"), ()),
+    "entropy": Term(
+        "Entropy", "How spread out a probability distribution is: the average surprise of a draw from it. Zero "
+        "when one outcome is certain, largest when all are equally likely.",
+        ("bits", "probability-distribution", "cross-entropy"), ("next-token",)),
+    "bits": Term(
+        "Bits", "The unit of surprise: one bit is a fair coin toss. An entropy of 3 bits is as uncertain as a "
+        "choice among 8 equally likely tokens.", ("entropy",), ("next-token",), ("bit",)),
+    "frozen-features": Term(
+        "Frozen features", "Using a pretrained model without changing it: each text goes through it once, and the "
+        "numbers that come out (its features) feed a small classifier. Only the classifier learns.",
+        ("linear-probe", "fine-tuning", "head"), ("transfer",), ("frozen",)),
+    "head": Term(
+        "Head", "A small layer put on top of a model for one job, such as turning its last vector into one score "
+        "per class. A new head lets one base model serve another task.",
+        ("fine-tuning", "frozen-features"), ("transfer",), ("output layer",)),
+    "accuracy": Term(
+        "Accuracy", "The share of examples a model gets right. Read it beside chance and the majority class: 90% "
+        "means little if 87% of the examples carry the same label.",
+        ("majority-class", "held-out-data"), ("transfer", "knowledge", "cutoff", "tuning")),
+    "majority-class": Term(
+        "Majority class", "The label most examples carry. Always answering it scores the majority-class rate, the "
+        "floor any classifier has to beat.", ("accuracy",), ("transfer",), ("majority",)),
+    "validation-data": Term(
+        "Validation data", "Examples kept out of training and used to watch progress and make choices, such as "
+        "when to stop. Loss falling on training data but not here is a sign of memorisation.",
+        ("held-out-data", "memorisation", "loss"), ("lab", "transfer"), ("validation",)),
+    "held-out-data": Term(
+        "Held-out data", "Any data a model never trained on, kept aside to measure it honestly: validation data "
+        "while building, test data for the final score.",
+        ("validation-data", "accuracy"), ("lab", "transfer", "knowledge"), ("held out",)),
+    "memorisation": Term(
+        "Memorisation", "Learning the training text itself, word for word, instead of the patterns behind it. It "
+        "shows as samples that copy the training text, and as a training loss far below the validation loss.",
+        ("validation-data", "exposure"), ("lab",), ("memorization", "memorising", "memorizing")),
+    "seed": Term(
+        "Seed", "The starting number of a random number generator. The same seed repeats a run exactly; several "
+        "seeds show how much a result moves by chance alone.", ("checkpoint",), ("lab", "transfer", "knowledge")),
+    "checkpoint": Term(
+        "Checkpoint", "A saved copy of a model's weights partway through training, to resume from or to compare "
+        "stages of the same run.", ("seed", "parameters"), ("lab", "transfer")),
+    # --- using a model ----------------------------------------------------
+    "prompt": Term(
+        "Prompt", "The text a model is given to continue or answer. Anything it should use at answer time, beyond "
+        "what its weights hold, has to be in the prompt.", ("context-window", "inference"), ("lab", "cutoff", "tuning")),
+    "inference": Term(
+        "Inference", "Using a trained model rather than training it: the weights stay fixed and the model only "
+        "computes its outputs.", ("prompt", "retrieval"), ("cutoff",)),
+    "sampling": Term(
+        "Sampling", "Choosing each next token by a random draw from the model's probability distribution, instead "
+        "of always the most likely one. Temperature, top-k and top-p change the odds first.",
+        ("temperature", "top-k", "top-p"), ("next-token", "lab"), ("sample", "samples", "sampled")),
+    # --- making an assistant ------------------------------------------------
+    "sft": Term(
+        "Supervised fine-tuning (SFT)", "Tuning a base model on examples of requests paired with good answers, the "
+        "first step in making an assistant; instruction tuning is this.",
+        ("instruction-tuning", "rlhf", "alignment"), ("tuning",), ("SFT", "instruction tuning")),
+    "rlhf": Term(
+        "RLHF", "Reinforcement learning from human feedback: people pick the better of two answers, a reward model "
+        "learns their choices, and the model is tuned to earn a high reward (used for InstructGPT, Ouyang et al. "
+        "2022).", ("sft", "dpo", "alignment"), ()),
+    "dpo": Term(
+        "DPO", "Direct preference optimisation: tuning straight on pairs of preferred and rejected answers, with no "
+        "separate reward model (Rafailov et al. 2023).", ("rlhf", "sft", "alignment"), ()),
+    "alignment": Term(
+        "Alignment", "Tuning a model so that what it does matches what people want of it: helpful, honest, "
+        "harmless answers. SFT, RLHF and DPO are tools for it.", ("sft", "rlhf", "dpo"), ()),
 }
 
 
