@@ -82,3 +82,9 @@ def test_ids_below_256_are_the_raw_bytes():
     assert readings.byte_ids_sentence(odd) == "In odd, the 256 raw bytes sit at ids 3 to 258."
     tips = chips.piece_chips(encodings.token_pieces("hello!", "gpt2"), as_bytes=False, limit=10)
     assert "a learned piece of 5 bytes, merge rank 31373" in tips[0] and "a raw byte (ids 0-255)" in tips[1]
+
+
+def test_r50k_base_has_gpt2s_ranks():
+    """The page calls r50k_base GPT-3's encoding with the same ranks as GPT-2's."""
+    gpt2, r50k = encodings.get_encoding("gpt2"), encodings.get_encoding("r50k_base")
+    assert gpt2._mergeable_ranks == r50k._mergeable_ranks and gpt2.n_vocab == r50k.n_vocab
