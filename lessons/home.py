@@ -77,7 +77,8 @@ def home() -> None:
         "- Not every model is pretrained the same way: BERT-style encoders fill in hidden "
         "words, T5-style models rebuild removed spans."
     )
-    glossary_links("pretraining", "transfer-learning", "base-model", "tuning", "next-token-prediction", "token")
+    glossary_links("pretraining", "transfer-learning", "base-model", "tuning", "next-token-prediction", "token",
+                   "common-crawl", "encoder")
 
 
 home()

@@ -172,7 +172,7 @@ vocab_size = st.slider(
 
 if not training_text.strip():
     st.info("There is no text to train on. Type something in the box, or train on the sample text.")
-    glossary_links("token", "tokenizer", "bpe", "vocabulary", "byte", "context-window")
+    glossary_links("token", "tokenizer", "bpe", "vocabulary", "byte", "context-window", "corpus")
     st.stop()
 
 model = trained(training_text, vocab_size)
@@ -231,4 +231,4 @@ st.markdown(
     "save less and less."
 )
 st.markdown(readings.vocabulary_range(real_sizes()))
-glossary_links("token", "tokenizer", "bpe", "vocabulary", "byte", "context-window")
+glossary_links("token", "tokenizer", "bpe", "vocabulary", "byte", "context-window", "corpus")
