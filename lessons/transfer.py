@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from engine import datapack, settings
+from engine import datapack, settings, stats
 from engine.tasks import TASKS, few_shot, load_task
-from engine.transfer import approaches, figures, live, readings, tryit
+from engine.transfer import approaches, calibration, figures, live, readings, tryit
 from engine.transfer import results as transfer_results
 from lessons import _charts, _jobs, _models
 from lessons._ui import bounded_text_area, ensure_source, figure, glossary_links, url_choice
@@ -55,20 +55,19 @@ def committed_results() -> dict:
 st.title("Transfer learning")
 st.markdown(
     """
-For a long time, every language task got **its own model, trained from nothing**. A spam filter
-learned from messages someone had labelled spam or not; a review classifier from reviews labelled
-good or bad. Each model had to learn the language *and* the task from the same small pile of
-labels, and the next task started from zero again.
+For a long time, every language task got **its own model, trained from nothing**. A spam filter learned from messages
+someone had labelled spam or not; a review classifier from reviews labelled good or bad. Each model had to learn the
+language *and* the task from the same small pile of labels, and the next task started from zero again.
 
-The way large language models are made turns this around. **Pretrain one base model once**, on
-lots of text nobody had to label, by predicting the next token. Then reach each task with a
-**short, cheap tuning run** on a few labelled examples: either keep the base frozen and fit a
-straight-line classifier on the numbers it gives each text (a *linear probe*), or *fine-tune*
-every weight briefly with a small new output layer on top.
+The way large language models are made turns this around. **Pretrain one base model once**, on lots of text nobody had
+to label, by predicting the next token. Then reach each task with a **short, cheap tuning run** on a few labelled
+examples: either keep the base frozen and fit a straight-line classifier on the numbers it gives each text (a *linear
+probe*), or *fine-tune* every weight briefly with a small new output layer on top.
 
-Below, both ways are measured on three real tasks: the same few labelled examples go to every
-approach, and every approach is scored on the same held-out test texts, which no training
-(pretraining included) ever saw.
+Below, both ways are measured on three real tasks: the same few labelled examples go to every approach, and every
+approach is scored on the same held-out test texts. None of our own training saw those test texts; our base's
+pretraining did read each task's *training* texts, without their labels. SmolLM2 and MiniLM were pretrained elsewhere
+on huge public collections, which may have contained these public data sets, test texts included.
 """
 )
 glossary_links("transfer-learning", "pretraining", "base-model", "tuning", "fine-tuning", "linear-probe",
@@ -131,8 +130,8 @@ if results is not None and task_name in results["tasks"]:
     info = transfer_results.task_info(results, task_name)
     title, cells = readings.headline(results, task_name, per_class_key, metric)
     st.markdown(title)
-    for col, (name, value, delta) in zip(st.columns(4), cells):
-        col.metric(name, value, delta=delta, delta_color="normal" if delta else "off")
+    for col, (name, value, delta, colour) in zip(st.columns(4), cells):
+        col.metric(name, value, delta=delta, delta_color=colour)
     st.dataframe(pd.DataFrame(readings.balance_table(info)), hide_index=True, width="stretch")
     st.caption(readings.task_caption(info))
 elif results is not None:
@@ -146,8 +145,8 @@ st.markdown(
     "Each line is one way to use the labelled examples, scored on the same test texts. Left to right, every "
     "approach gets more labels; the band around a line shows how much the score moved between training seeds "
     "(a different random sample of labelled examples each time). Dashed lines are the old way: they know nothing "
-    "but the task's labels. Solid lines start from a pretrained model."
-)
+    "but the task's labels. Solid lines start from a pretrained model. The grey lines are what needs no model: "
+    f"always answering the commonest label, and a random guess. {stats.RULE}")
 with st.expander("The six approaches", icon=":material/list:"):
     st.markdown("\n".join(f"- **{a.label}**: {a.description}" for a in approaches.APPROACHES.values()))
 if results is not None:
@@ -160,32 +159,28 @@ if results is not None:
     if any(r["seeds"] == 0 for r in rows):
         st.caption(readings.not_run_caption(results))
     st.subheader("Reading the curves")
-    # read at the chosen count where the trained approaches were measured there, else at 32
-    measured = transfer_results.point(results, task_name, "scratch", per_class, metric) is not None
-    st.markdown(readings.reading(results, task_name, metric, per_class if measured and per_class else 32))
+    st.markdown(readings.reading(results, task_name, metric, per_class))  # at 32 where the count was not run
 
 # ---------------------------------------------------------------- 3. scale
-st.header("3 · More pretraining, more transfer")
+st.header("3 · Does more pretraining give more transfer?")
 st.markdown(
-    "Our base model was saved at several points of its pretraining, each after reading more text, and at the end. "
-    "Each snapshot was tuned on the same labelled examples as the finished base. If pretraining "
-    "is what makes transfer work, the gain over training from scratch should grow with the tokens read."
-)
+    "Our base model was saved at several points of its pretraining, each after reading more text, and each snapshot "
+    "was tuned on the same labelled examples as the finished base. If pretraining is what makes transfer work, the "
+    "gain over training from scratch should grow with the tokens read. The reading says, task by task, whether it did.")
 if results is not None:
     if ck_rows := readings.gain_points(results, task_name, metric):
         figure(figures.checkpoints(ck_rows, results, task_name, metric, palette=_charts),
                alt=readings.checkpoint_alt(ck_rows, results, task_name, metric), key="checkpoints")
-        st.markdown(readings.scale_reading(ck_rows, task_name, results))
+        st.markdown(readings.scale_reading(ck_rows, task_name, results, metric))
     else:
         st.info(readings.no_snapshots_note(results), icon=":material/info:")
 
 # ---------------------------------------------------------------- 4. cost
 st.header("4 · What it costs")
 st.markdown(
-    "Pretraining is the expensive part, and it is paid **once**: every task built on the base shares it. "
-    "Each task then costs only its short tuning run. Training from scratch has no shared part: every new task "
-    "pays for its whole model again, and needs more labels to get as far."
-)
+    "Pretraining is the expensive part, and it is paid **once**: every task built on the base shares it. Each task "
+    "then costs only its short tuning run. Training from scratch has no shared part: every new task pays for its "
+    "whole model again and, where pretraining helps, needs more labels to get as far.")
 if results is not None and (cost_rows := transfer_results.cost_table(results)):
     figure(figures.cost(cost_rows, palette=_charts), alt=readings.cost_alt(cost_rows), key="cost")
     st.dataframe(pd.DataFrame(readings.cost_frame(cost_rows)), hide_index=True, width="stretch")
@@ -198,20 +193,19 @@ st.header("How far to trust these numbers")
 st.markdown(readings.caveats(results))
 if results is not None:
     with st.expander("The recipe behind every number", icon=":material/receipt_long:"):
-        st.markdown(readings.recipe_lines(results))
-        for note in readings.build_notes(results):
+        st.markdown(transfer_results.recipe_lines(results))
+        for note in transfer_results.build_notes(results):
             st.caption(f"Note from the build: {note}")
 
 # ---------------------------------------------------------------- 5. try it
 st.header("5 · Try it")
 tryit_recipe = tryit.trained_on_if_built()
 st.markdown(
-    f"Type a text message, a film review or a news snippet and see what each approach makes of it, as a "
-    f"**{task_name}** classifier. Each approach uses the classifier it trained on "
-    f"{tryit_recipe.get('per_class') or 32} labelled examples per class (seed {tryit_recipe.get('seed') or 0}) "
-    "in the committed build. The confidence is the probability it gives its label; two labels at "
-    "50/50 would mean it has no idea."
-)
+    f"Type a text message, a film review or a news snippet and see what each approach makes of it, as a **{task_name}** "
+    f"classifier. Each approach uses the classifier it trained on {tryit_recipe.get('per_class') or 32} labelled "
+    f"examples per class (seed {tryit_recipe.get('seed') or 0}) in the committed build. The confidence is the "
+    "probability it gives its label; under each answer, how often that classifier was right on the test texts when it "
+    "was that sure. A high confidence is not a promise.")
 text = bounded_text_area("Your text", key="text", default=tryit.EXAMPLES[task_name], max_chars=MAX_TRY_CHARS, height=110,
                          help=f"Up to {MAX_TRY_CHARS:,} characters; the neural models read only the first 128 tokens.")
 missing: dict[str, str] | None = None
@@ -228,12 +222,18 @@ elif missing is not None:
     wanted = [a for a in wanted if a != "smollm2-frozen" or shared.get("smollm2") is not None]
     with st.spinner("Labelling your text with every approach…"):
         predictions, failures = tryit.classify_each(task_name, text, models=shared, approaches=wanted)
-    if predictions:  # each approach's label and confidence, as lines of text and as stacked probability bars
+    if predictions:  # each answer beside how often that classifier is right when that sure, and as bars
+        calib = calibration.entries(task_name)
         with st.container(border=True, key="try_table"):
             for p in predictions:
                 st.markdown(readings.prediction_line(p))
+                st.caption(calibration.reading(calib[p.approach]) if p.approach in calib else
+                           f"Not yet measured how often it is right when sure: run `{calibration.COMMAND}`.")
         figure(figures.predictions(predictions, list(task.labels), palette=_charts),
                alt=readings.predictions_alt(predictions), key="try_bars")
+    if calib:
+        with st.expander("How often each classifier is right, by how sure it is", icon=":material/target:"):
+            st.dataframe(pd.DataFrame(calibration.frame(calib)), hide_index=True, width="stretch")
     for approach, why in failures.items():
         st.error(f"{approaches.label(approach)}: {why}", icon=":material/error:")
     if predictions and "<|" in text:

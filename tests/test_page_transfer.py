@@ -13,8 +13,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from apptest_helpers import all_text, assert_clean
 
-from engine import datapack
-from engine.transfer import approaches
+from engine import datapack, stats
+from engine.transfer import approaches, calibration
 from engine.transfer import live as transfer_live
 from engine.transfer import results as transfer_results
 from engine.transfer import tryit
@@ -75,6 +75,28 @@ def test_renders_with_committed_results(page):
     assert curves["layout"]["xaxis"]["type"] == "log"
     # the headline: the old way against the new way
     assert [m.label for m in at.metric][:2] == ["Old way: from scratch", "Old way: bag-of-words"]
+
+
+def test_the_page_says_only_what_the_data_shows(page):
+    at = page()
+    at.query_params["task"] = "sentiment"
+    at.query_params["per_class"] = "8"
+    at = at.run()
+    assert_clean(at)
+    text = all_text(at)
+    assert stats.RULE in text  # the comparison rule, in one sentence
+    assert "which no training (pretraining included) ever saw" not in text
+    assert "did read each task's *training* texts" in text and "may have" in text
+    smol = next(m for m in at.metric if m.label.startswith("New way: SmolLM2"))
+    assert smol.value == "57.3" and "below always answering “fresh”" in str(smol.proto.delta)
+    assert "pulls clearly ahead" not in text
+    assert any(h.value == "3 · Does more pretraining give more transfer?" for h in at.header)
+    curves = chart_specs(at)[0]
+    notes = " ".join(str(a.get("text", "")) for a in curves["layout"].get("annotations", []))
+    assert "majority: always “fresh”" in notes and "chance: a random guess" in notes
+    if tryit_built() and calibration.entries("sentiment"):  # each try-it answer beside how often it is right
+        assert any(c.value.startswith("When it says >99%") or c.value.startswith("It never says >99%")
+                   for c in at.caption)
 
 
 def test_query_params_pick_task_and_count(page):

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 
 from engine.transfer.approaches import APPROACHES, OLD_WAY, label
 from engine.transfer.readings import METRIC_WORDS, METRICS, bow_gain_over_scratch
-from engine.transfer.results import approaches, curve, task_info
+from engine.transfer.results import approaches, baselines, curve, task_info
 
 # Each label keeps one colour wherever it appears (spam and rotten red, ham blue, fresh green).
 LABEL_COLOURS = {"ham": "BLUE", "spam": "RED", "rotten": "RED", "fresh": "GREEN", "business": "BLUE",
@@ -31,10 +31,11 @@ def x_of(point: dict, n_labels: int) -> float:
 
 
 def curves(results: dict, task: str, metric: str, chosen: str, live_rows: list[dict], *, palette) -> go.Figure:
-    """One line per approach (mean over seeds, band ± one sd), chance, the chosen count, the reader's runs as crosses."""
+    """One line per approach (mean over seeds, band ± one sd), the majority and chance lines, the chosen count,
+    the reader's runs as crosses."""
     info = task_info(results, task)
     n_labels, fig, all_x = len(info["labels"]), go.Figure(), None
-    lowest = min(info["chance"][metric], 0.4)
+    lowest = min(info["chance"][metric], baselines(results, task, metric)["chance"], 0.4)
     for key in approaches(results, task):
         points = curve(results, task, key, metric)
         xs, means = [x_of(p, n_labels) for p in points], [p["mean"] for p in points]
@@ -63,7 +64,9 @@ def curves(results: dict, task: str, metric: str, chosen: str, live_rows: list[d
             name=f"your run: {label(row['approach'])}",
             marker=dict(symbol="x", size=13, color=colour(row["approach"], palette), line=dict(width=1, color=colour(row["approach"], palette))),
             hovertemplate=f"your run (seed {row.get('seed')})<br>%{{y:.3f}}<extra></extra>"))
-    palette.baseline(fig, info["chance"][metric], f"chance: always “{info['chance']['label']}”")
+    base = baselines(results, task, metric)  # both drawn: always the commonest label, and a random guess
+    palette.baseline(fig, base["majority"], f"majority: always “{base['majority_label']}” {100 * base['majority']:.1f}")
+    palette.baseline(fig, base["chance"], f"chance: a random guess {100 * base['chance']:.1f}")
     chosen_x = all_x if chosen == "all" else float(chosen)
     if chosen_x:
         fig.add_vline(x=chosen_x, line=dict(color="rgba(128,128,128,0.6)", width=1))

@@ -18,6 +18,7 @@ import json
 import math
 from pathlib import Path
 
+from engine.manifest import built_at
 from engine.paths import ASSETS_DIR
 from engine.transfer.approaches import APPROACHES, approach_id, label, stored
 
@@ -236,9 +237,69 @@ def gain_at(results: dict, task: str, approach: str, per_class: int = 32, metric
     return None if a is None or b is None else a["mean"] - b["mean"]
 
 
+def scores(results: dict, task: str, approach: str, per_class: int | None, metric: str = "accuracy") -> list[float]:
+    """The per-seed scores behind point() (ordered by seed; empty if that count was not run)."""
+    _check_metric(metric)
+    rows = [r for r in results["runs"] if r["task"] == task and r["approach"] == approach and r["per_class"] == per_class]
+    return [float(r[metric]) for r in sorted(rows, key=lambda r: r["seed"])]
+
+
+def checkpoint_scores(results: dict, task: str, approach: str, checkpoint: str, metric: str = "accuracy") -> list[float]:
+    """The per-seed scores of one base snapshot (ordered by seed)."""
+    _check_metric(metric)
+    rows = [r for r in results.get("checkpoints", []) if r["task"] == task and r["approach"] == approach
+            and r["checkpoint"] == checkpoint]
+    return [float(r[metric]) for r in sorted(rows, key=lambda r: r["seed"])]
+
+
+def baselines(results: dict, task: str, metric: str = "accuracy") -> dict:
+    """What needs no model: {"majority": always answering the test subset's commonest label,
+    "majority_label", "chance": a uniform random guess (accuracy 1 / number of labels; macro-F1
+    its expected value, each label's F1 from precision = its share and recall = 1 / labels)}."""
+    _check_metric(metric)
+    info = task_info(results, task)
+    k = len(info["labels"])
+    if metric == "accuracy":
+        chance = 1 / k
+    else:
+        total = sum(info["per_class_test"].values()) or 1
+        shares = [info["per_class_test"].get(lab, 0) / total for lab in info["labels"]]
+        chance = sum(2 * s / k / (s + 1 / k) for s in shares) / k
+    return {"majority": info["chance"][metric], "majority_label": info["chance"]["label"], "chance": chance,
+            "n_labels": k}
+
+
 def tryit_info(results: dict) -> dict:
     """What the saved try-it classifiers were trained on: {"per_class", "seed", "approaches"}."""
     return results.get("tryit", {})
+
+
+def budget_words(b: dict) -> str:
+    if not b:
+        return "see docs/TRANSFER.md"
+    return (f"{b.get('steps')} {b.get('optimizer', 'AdamW')} steps of {b.get('batch_size')} examples, peak learning "
+            f"rate {b.get('lr')}, {b.get('schedule', '')}, weight decay {b.get('weight_decay')}; {b.get('head', '')}")
+
+
+def recipe_lines(results: dict) -> str:
+    """The recipe behind every number, as a markdown list."""
+    r, m = results.get("recipe", {}), results.get("manifest", {})
+    return (
+        f"- Built with `{r.get('command', 'python -m engine build transfer')}` on {m.get('machine', 'this machine')}, "
+        f"{built_at(m) or 'date unknown'}, in {m.get('build_seconds', 0) / 60:.0f} minutes "
+        f"({m.get('workers', 1)} worker process{'es' if m.get('workers', 1) > 1 else ''}, "
+        f"{m.get('torch_threads', 1)} torch thread each).\n"
+        f"- Seeds: {', '.join(str(s) for s in r.get('seeds', []))}. Labels per class: "
+        f"{', '.join(r.get('per_class', []))} (trained approaches: {', '.join(r.get('trained_per_class', []))}).\n"
+        f"- Trained approaches: {budget_words(r.get('trained_budget', {}))}.\n"
+        f"- Frozen probes: {r.get('probe', '')}. Bag-of-words: {r.get('bag_of_words', '')}.\n"
+        f"- Test: {r.get('test', '')}. Texts cut to {r.get('max_tokens', 128)} tokens for the neural models."
+    )
+
+
+def build_notes(results: dict) -> list[str]:
+    m = results.get("manifest", {})
+    return m.get("notes", []) + ([f"{len(m['skipped'])} runs skipped"] if m.get("skipped") else [])
 
 
 def markdown_report(results: dict, metric: str = "accuracy") -> str:
