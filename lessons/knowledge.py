@@ -59,6 +59,11 @@ def invented_answers(model: str, name: str, relation: str, root: str, key: str) 
                                       name, relation, TOP)
 
 
+@st.cache_data(show_spinner="Asking the seed models about facts read 1 to 8 times…", max_entries=2)
+def wording_table(models: tuple, root: str, key: str) -> pd.DataFrame:
+    return wr.recall_by_wording({n: _models.world_model(n, root, key) for n in models}, _models.world(root, key))
+
+
 def or_stop(fn, *args):
     """Call an engine loader; on broken artifacts show the engine's message (naming the rebuild) and stop."""
     try:
@@ -110,7 +115,8 @@ To ask about a fact we give a model the start of a sentence that should end with
 *"… was born in the town of"*, and read off the probability it gives to every town (every year, for a
 birth year). It **recalls** the fact if the true answer gets the most probability. Two kinds of question:
 
-- **the trained phrasing** is the exact wording of one of the sentences the model read;
+- **the trained phrasing** is the first of the relation's training wordings, read with many people (but,
+  for a fact read a few times, often not with this one);
 - **new phrasings** ask for the same fact in words it never saw with any person (*"The birthplace of …
   is listed as"*).
 """
@@ -123,19 +129,13 @@ per_seed = results["recall"]
 per_seed = per_seed[per_seed["model"].isin(seed_models)]
 figure(figures.recall_chart(mean, per_seed, measure, m_axis, m_format, palette=_charts), key="recall",
        alt=readings.recall_alt(mean, measure, n_seeds=n_seeds, buckets=buckets))
-st.markdown(readings.recall_reading(mean, n_seeds=n_seeds, buckets=buckets))
+st.markdown(readings.recall_reading(mean, n_seeds=n_seeds, buckets=buckets, per_seed=per_seed))
 st.markdown(
-    f"""
-Each big marker is the mean over {n_seeds} models that read the same documents with different random seeds;
-the whiskers are one standard deviation and the small dots are the individual models. Read once, a fact is
-barely there. Read many times, it is recalled, **in the wording it was read in**. The new phrasings ask for
-the same fact and get much less back: a fact read in one wording is not always retrievable in another. A
-model this small learns *"X was born in the town of → Y"* as a string it has seen, more than as a fact
-about X. Large models read each fact in many more wordings, which is what makes facts usable from any
-question (published experiments on synthetic biographies found exactly this: varied phrasings at
-training time are what make a fact extractable later).
-"""
-)
+    f"Each big marker is the mean over {n_seeds} models that read the same documents with different random seeds; "
+    "the whiskers are one standard deviation and the small dots are the individual models. Was it recalled in "
+    "the wording it was read in? We checked every fact read 1 to 8 times against its own documents:")
+if (wording_words := readings.wording_reading(wording_table(tuple(seed_models), WORLD_ROOT, build))) is not None:
+    st.markdown(wording_words)
 with st.expander("The numbers behind the chart"):
     numbers = readings.recall_table(mean)
     st.dataframe(numbers, hide_index=True, width="stretch", column_config={
@@ -206,7 +206,8 @@ a year, a job, and put real weight on it. The chart sets their confidence beside
 """
 )
 figure(figures.hallucination_bars(hall, palette=_charts), alt=readings.hallucination_alt(hall), key="hallucination")
-if (hall_words := readings.hallucination_reading(hall, n_seeds=n_seeds, chance=readings.chance_of(mean))) is not None:
+if (hall_words := readings.hallucination_reading(hall, n_seeds=n_seeds, chance=readings.chance_of(mean),
+                                                per_seed=results["hallucination"])) is not None:
     st.markdown(hall_words)
 
 st.subheader("Invent someone")
@@ -226,7 +227,7 @@ if name is not None:
         st.info(f"{md(name)} is a person of this world, one the models {seen}: pick them in section 3 to see "
                 "their facts. Try a name of your own.", icon=":material/person_search:")
     n_answers = len(world.answers_of_kind(out["kind"]))
-    st.markdown(f"*{md(out['prompt'])}* → **{md(best)}**, with **{p_best:.0%}** of the probability among "
+    st.markdown(f"*{md(out['prompt'])}* → **{md(best)}**, with **{p_best:.0%}** of the probability shared out among "
                 f"{n_answers} candidates.")
     figure(figures.answer_bars(out["candidates"], palette=_charts), alt=figures.invented_bars_alt(relation, out),
            key="invented-bars")

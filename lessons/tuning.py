@@ -26,9 +26,9 @@ JOB_KIND = "world-tuning"
 STEP_CHOICES = (50, 100, 200, 300, 500)
 ANSWER_TOKENS = 16  # the longest line a model may write after "Answer:"
 TUNE_MIXES = {m: wt.MIX_LABELS[m] for m in wt.MIXES if wt.MIXES[m] is not None}
-GEKHMAN = ("Gekhman et al. (2024) tuned a large model on closed-book questions and found that facts it did "
-           "not already know were learned far more slowly than facts it knew; tuned only on unknown facts, "
-           "its accuracy fell from 37.5% to 25.8%.")
+GEKHMAN = ("Gekhman et al. (2024, \"Does Fine-Tuning LLMs on New Knowledge Encourage Hallucinations?\") tuned a "
+           "large model on closed-book questions and found that facts it did not already know were learned far "
+           "more slowly than facts it knew, and that once learned they made it answer wrongly more often.")
 
 
 def shown(answer: str) -> str:
@@ -126,12 +126,13 @@ if "<|endoftext|>" in question:
     st.info("<|endoftext|> in a question is read as plain characters, not as the end-of-text token.",
             icon=":material/info:")
 question = " ".join(question.split())
-fact = questions.get(question)
+fact = questions.get(question) or tr.fact_for_question(world, question)  # any wording naming a person's fact
 if not question:
     st.info("Type a question first, for example: " + md(often), icon=":material/info:")
 else:
     if fact is None:
-        st.caption("This question is not about a fact of the world, so there is no right answer to compare with.")
+        st.caption("This question names no person (or organisation) of the world together with a relation the world "
+                   "holds for them, so there is no right answer to compare with.")
     elif fact["held_out"]:
         st.caption(f"The world says: **{md(fact['answer'])}**. The model never read a word about "
                    f"{md(fact['subject'])}.")
@@ -242,10 +243,11 @@ shares = readings.after_tuning_shares(results) if results is not None else None
 if shares is not None:
     m1, m2 = st.columns(2)
     m1.metric("Right about never-read people, after tuning", f"{shares[0]:.0%}",
-              help="Mean over the tuning mixes and seeds, at the last epoch.")
+              help="Recorded when the experiment was built: mean over the tuning mixes and seeds, at the last epoch.")
     m2.metric("Answers of the right kind, after tuning", f"{shares[1]:.0%}",
               help="The model's most likely next word is a town for a where-question, a year for a "
                    "when-question, and so on.")
+    st.caption("Above: the build's recorded averages (the experiment of section 4), not your copy's numbers.")
 
 # ---------------------------------------------------------------- 4. measured
 st.header("4 · Measured: tuning on unknown facts")
@@ -263,14 +265,17 @@ if results is None:
 else:
     figure(figures.dev_curves(results, palette=_charts), alt=readings.dev_curves_alt(results), key="dev-curves")
     st.markdown(readings.dev_reading(results))
+    if (forget_words := readings.forgetting_reading(results)) is not None:
+        st.markdown(forget_words)
     st.markdown(readings.fit_reading(results))
     figure(figures.fit_curves(results, palette=_charts), alt=readings.fit_alt(results), key="fit-curves")
     summary = tr.summary_table(results)
     st.dataframe(summary.drop(columns=["mix"]).rename(columns={
         "label": "tuned on", "seeds": "seeds", "dev_before": "known, not tuned: before",
-        "dev_best": "… at its best epoch", "dev_final": "… at the last epoch",
+        "dev_best": "… at its best epoch (picked on these questions)", "dev_final": "… at the last epoch",
         "dev_cloze_final": "… in the pretraining phrasing, last epoch",
-        "fit_known_final": "tuned known pairs right", "fit_unknown_final": "tuned unknown pairs right",
+        "fit_known_final": "tuned known pairs right (tuned phrasing)",
+        "fit_unknown_final": "tuned unknown pairs right (tuned phrasing)",
         "never_read_final": "never-read people right", "right_kind_final": "answers of the right kind",
     }), hide_index=True, width="stretch",
         column_config={c: st.column_config.NumberColumn(format="%.2f") for c in summary.columns

@@ -15,6 +15,7 @@ from apptest_helpers import all_text, assert_clean, markdown_body, page_with_que
 from engine import jobs
 from engine.world import results as wr
 from engine.world import qa
+from engine.world import readings as rd
 from engine.world import tuning_results as tr
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +48,10 @@ def test_renders_with_committed_artifacts():
         assert not at.error
         assert len(at.get("plotly_chart")) >= 2  # dev accuracy per mix, fit of known vs unknown pairs
         assert sum(c.startswith("Figure:") for c in captions) == len(at.get("plotly_chart"))
-        assert "37.5" in markdown_body(at) and "25.8" in markdown_body(at)
+        body = markdown_body(at)
+        assert "Gekhman et al. (2024" in body and "37.5" not in body  # the source named, no figure we cannot vouch for
+        assert rd.forgetting_reading(tr.load_results()) in body
+        assert any("recorded averages" in c for c in captions) and any("picked on the set" in c for c in captions)
     else:  # the engine's message, naming the command that builds the results
         assert at.error and tr.REBUILD_COMMAND in at.error[0].value
 
@@ -63,6 +67,16 @@ def test_url_picks_mix_steps_and_question():
     assert at.text_input(key="q").value == question
     truth = world.facts[(world.facts["subject"] == person) & (world.facts["relation"] == "occupation")]
     assert truth.iloc[0]["answer"] in all_text(at)  # the world's answer is shown beside the model's
+
+
+def test_a_question_in_other_words_still_finds_its_fact():
+    world = wr.load_world()
+    person = world.people[~world.people["held_out"]].iloc[0]["name"]
+    at = make(q=f"Which company employed {person}?").run()
+    assert_clean(at)
+    truth = world.facts[(world.facts["subject"] == person) & (world.facts["relation"] == "employer")]
+    assert f"The world says: **{truth.iloc[0]['answer']}**" in "\n".join(c.value for c in at.caption)
+    assert not any("no right answer" in c.value for c in at.caption)
 
 
 def test_unknown_url_values_fall_back():

@@ -60,9 +60,17 @@ def test_hallucination_reading_compares_strangers_with_known_people(results):
     never = hall[hall["group"] == "never read (held out)"].iloc[0]
     known = hall[hall["group"] == "all known people"].iloc[0]
     text = rd.hallucination_reading(hall, n_seeds=3, chance=0.04)
-    assert f"puts **{never['top_prob_mean']:.0%}** of the probability" in text
+    assert f"takes **{never['top_prob_mean']:.0%}** of the probability it shares out among the candidate answers" in text
+    assert "renormalised over the candidates" in text
     assert f"It is right {never['accuracy_mean']:.0%} of the time" in text
-    assert f"**{never['right_kind_mean']:.0%}** of the time ({known['right_kind_mean']:.0%} for people it read about)" in text
+    assert f"**{never['right_kind_mean']:.0%}** of the time" in text
+    assert f"({known['right_kind_mean']:.0%} for people it read about)" in text
+    # with the per-seed table every mean carries its seeds' values (right kind: 88%, 12% and 100%)
+    per_seed = results["hallucination"]
+    seeds_text = rd.hallucination_reading(hall, n_seeds=3, chance=0.04, per_seed=per_seed)
+    kinds = per_seed[(per_seed["group"] == "never read (held out)") & (per_seed["style"] == "trained")]["right_kind"]
+    assert f"**{never['right_kind_mean']:.0%} (seeds: {rd.seed_values(kinds)})**" in seeds_text
+    assert kinds.max() - kinds.min() > 0.5 and "seeds that disagree" in seeds_text
     alt = rd.hallucination_alt(hall)
     assert f"confidence {never['top_prob_mean']:.0%}, accuracy {never['accuracy_mean']:.0%}" in alt
     assert rd.hallucination_reading(hall.iloc[0:0], n_seeds=3, chance=0.04) is None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import pandas as pd
 
 from engine.textinput import markdown_text
+from engine.world.phrasing import TRAIN
 from engine.world.results import exposure_label
 from engine.world.tuning import MIX_LABELS
 from engine.world.tuning_results import epochs_to_fit, mean_curves, summary_table
@@ -29,6 +30,31 @@ RECALL_MEASURES = {  # column in the results -> (label, axis title, axis format)
     "right_kind": ("Right kind", "top next token starts an answer of the right kind", ".0%"),
 }
 HALLUCINATION_GROUPS = ("never read (held out)", "read 1-2 times", "read 4+ times", "all known people")
+NOISE_SDS = 2.0  # a gap counts only beyond this many pooled standard deviations over seeds
+
+
+def clears_noise(a, b) -> bool:
+    """Whether the means of two sets of per-seed values differ by more than NOISE_SDS pooled
+    standard deviations (fewer than two values a side: never)."""
+    a, b = pd.Series(list(a), dtype=float).dropna(), pd.Series(list(b), dtype=float).dropna()
+    if len(a) < 2 or len(b) < 2:
+        return False
+    pooled = ((a.var(ddof=1) + b.var(ddof=1)) / 2) ** 0.5
+    return abs(a.mean() - b.mean()) > NOISE_SDS * pooled
+
+
+def seed_values(values) -> str:
+    """Per-seed values as the page shows them beside a mean: '88%, 100% and 12%'."""
+    vals = [f"{v:.0%}" for v in values]
+    return vals[0] if len(vals) == 1 else ", ".join(vals[:-1]) + " and " + vals[-1] if vals else "none"
+
+
+def spread(values) -> str:
+    """A mean over seeds with its range: '67% (12% to 100% over the seeds)'."""
+    vals = pd.Series(list(values), dtype=float).dropna()
+    if not len(vals):
+        return "n/a"
+    return f"{vals.mean():.0%}" + (f" ({vals.min():.0%} to {vals.max():.0%} over the seeds)" if len(vals) > 1 else "")
 
 
 def models_description(manifest: dict, n_models: int) -> tuple[str, str, str]:
@@ -55,8 +81,9 @@ organisations, with names built from made-up syllables and checked against lists
 places. Every fact about them is a row in a table (a person, a relation such as *birth town* or
 *employer*, the answer, and a date), {stats['facts']:,} rows in all. The world is written out as
 {stats['documents']:,} short documents: biographies, news items, notices and letters. Each fact is stated
-in an exact number of them ({", ".join(str(b) for b in buckets)} times), each time in a different wording
-and place. Another **{stats['held_out_people']} people** have rows in the table but are never written about
+in an exact number of them ({", ".join(str(b) for b in buckets)} times). Each relation has
+{len(TRAIN["birth_town"])} wordings, and a fact's statements cycle through them in a shuffled order, so its
+first {len(TRAIN["birth_town"])} statements never repeat a wording; every wording is used for many people. Another **{stats['held_out_people']} people** have rows in the table but are never written about
 at all. {count} small GPT models ({size}), differing only in their random seed, were pretrained on those
 documents and nothing else ({reading}), with the same next-token objective as every model in this app.
 Then we asked them questions.
@@ -115,17 +142,50 @@ def recall_alt(mean: pd.DataFrame, measure: str, *, n_seeds: int, buckets) -> st
             f"at {hi}×; people never read about: {at('trained', 0)}.")
 
 
-def recall_reading(mean: pd.DataFrame, *, n_seeds: int, buckets) -> str:
-    """Recall of the least- and most-read facts, in both phrasings, against guessing."""
+def recall_reading(mean: pd.DataFrame, *, n_seeds: int, buckets, per_seed: pd.DataFrame | None = None) -> str:
+    """Recall of the least- and most-read facts, in both phrasings, against guessing; with
+    per_seed (results["recall"]) each mean carries its range over the seeds."""
     lo, hi = _ends(buckets)
 
     def at(style: str, exposure: int) -> str:
+        if per_seed is not None:
+            rows = per_seed[(per_seed["style"] == style) & (per_seed["exposure"] == exposure)]
+            if len(rows):
+                return spread(rows["accuracy"])
         return fmt(recall_at(mean, style, exposure))
 
     return (f"Measured here (accuracy, mean of {n_seeds} seeds): with the trained phrasing, **{at('trained', lo)}** of "
             f"the facts read {lo}× and **{at('trained', hi)}** of those read {hi}×; with new phrasings "
             f"**{at('new', lo)}** and **{at('new', hi)}**; for people never read about, "
             f"**{at('trained', 0)}**, where blind guessing scores about {chance_of(mean):.0%}.")
+
+
+def wording_reading(table: pd.DataFrame) -> str | None:
+    """What engine.world.results.recall_by_wording shows: facts asked in the trained phrasing, split
+    by whether that wording was among the fact's own statements, per exposure, against the noise."""
+    if table.empty:
+        return None
+    first = table[table["model"] == table["model"].iloc[0]]
+    never = first[~first["probe_wording_read"]]
+    share = never["facts"].sum() / first["facts"].sum()
+    parts, clear, mostly = [], [], []
+    for e in sorted(table["exposure"].unique()):
+        at = table[table["exposure"] == e]
+        unread, read = at[~at["probe_wording_read"]]["accuracy"], at[at["probe_wording_read"]]["accuracy"]
+        parts.append(f"read {e}×: **{spread(unread)}** without it" + (f", {spread(read)} with it" if len(read) else ""))
+        if len(read) and clears_noise(unread, read):
+            clear.append(f"{e}× ({'higher' if read.mean() > unread.mean() else 'lower'} with it)")
+        if unread.mean() > 0.5:
+            mostly.append(f"{e}×")
+    verdict = ("The difference clears the spread over seeds only at " + ", ".join(clear) + "; elsewhere it is "
+               "within the noise." if clear else "With or without it, the difference is within the noise over seeds.")
+    return (f"The trained phrasing is training wording number one, not necessarily a wording the fact itself was "
+            f"read in: for **{share:.0%}** of the facts read {int(table['exposure'].min())} to "
+            f"{int(table['exposure'].max())} times, none of their statements used it. Split by that (mean of "
+            f"{table['model'].nunique()} seeds): {'; '.join(parts)}. {verdict} "
+            + (f"Facts read {' and '.join(mostly)} are mostly recalled in a wording never used for them: recall goes "
+               "through wordings the model read with other people." if mostly else
+               "No exposure here is mostly recalled in a wording never used for the fact."))
 
 
 def hallucination_table(hallucination_mean: pd.DataFrame, style: str = "trained") -> pd.DataFrame:
@@ -153,8 +213,10 @@ def hallucination_alt(hall: pd.DataFrame) -> str:
     return "Confidence and accuracy for people the models read about and people they never read about."
 
 
-def hallucination_reading(hall: pd.DataFrame, *, n_seeds: int, chance: float) -> str | None:
-    """How sure the models are about people they never read, against how often they are right."""
+def hallucination_reading(hall: pd.DataFrame, *, n_seeds: int, chance: float,
+                          per_seed: pd.DataFrame | None = None) -> str | None:
+    """How sure the models are about people they never read, against how often they are right;
+    with per_seed (results["hallucination"]) the means carry their per-seed values."""
     h_conf, k_conf = group_value(hall, "never read (held out)", "top_prob_mean"), group_value(
         hall, "all known people", "top_prob_mean")
     h_acc = group_value(hall, "never read (held out)", "accuracy_mean")
@@ -163,14 +225,22 @@ def hallucination_reading(hall: pd.DataFrame, *, n_seeds: int, chance: float) ->
     r_conf = group_value(hall, "read 1-2 times", "top_prob_mean")
     if None in (h_conf, k_conf, h_acc, h_kind):
         return None
+
+    def seeds(group: str, column: str, mean: float) -> str:
+        rows = per_seed[(per_seed["group"] == group) & (per_seed["style"] == "trained")] if per_seed is not None else []
+        return f"{mean:.0%}" + (f" (seeds: {seed_values(rows[column])})" if len(rows) > 1 else "")
+
+    stranger = "never read (held out)"
     return (
-        f"Measured here (trained phrasing, mean of {n_seeds} seeds): about people it never read, a model puts "
-        f"**{h_conf:.0%}** of the probability on its top answer"
+        f"Measured here (trained phrasing, mean of {n_seeds} seeds): about people it never read, a model's top "
+        f"answer takes **{seeds(stranger, 'top_prob', h_conf)}** of the probability it shares out among the "
+        "candidate answers (renormalised over the candidates, not over every word)"
         + (f", against {r_conf:.0%} for people it read about once or twice" if r_conf is not None else "")
-        + f" and {k_conf:.0%} for everyone it read about. It is right {h_acc:.0%} of the time, where a blind guess "
-        f"would be right {chance:.0%} of the time. Left free to say any word at all, its most likely next word is "
-        f"the start of an answer of the right kind (a town after *born in the town of*, a year after *born in "
-        f"the year*) **{h_kind:.0%}** of the time"
+        + f" and {k_conf:.0%} for everyone it read about. It is right {seeds(stranger, 'accuracy', h_acc)} of the "
+        f"time, where a blind guess among the candidates would be right {chance:.0%} of the time. Left free to say "
+        "any word at all, its most likely next word is the start of an answer of the right kind (a town after "
+        f"*born in the town of*, a year after *born in the year*) **{seeds(stranger, 'right_kind', h_kind)}** of "
+        "the time: a mean over seeds that disagree, so it is no steady rate"
         + (f" ({k_kind:.0%} for people it read about)." if k_kind is not None else ".")
     )
 
@@ -292,10 +362,42 @@ def dev_reading(results: dict) -> str:
 
     return (
         f"Here, on known facts it was not tuned on: tuned only on known facts the model reaches "
-        f"**{at('known', 'dev_best')}** at its best epoch and ends at **{at('known', 'dev_final')}**; tuned only "
+        f"**{at('known', 'dev_best')}** at its best epoch (the best of these same questions' scores, so it "
+        f"flatters: no separate set picked the epoch) and ends at **{at('known', 'dev_final')}**; tuned only "
         f"on unknown facts, **{at('unknown', 'dev_best')}** at best and **{at('unknown', 'dev_final')}** at the "
         f"end; half and half, **{at('half', 'dev_best')}** and **{at('half', 'dev_final')}**. Same model, same "
         "number of pairs and passes: the only difference is whether the answers were already in its weights."
+    )
+
+
+def forgetting(results: dict) -> dict[str, list[float]]:
+    """Per tuned mix, per seed: how much of the known, untuned facts' recall in their pretraining
+    phrasing (dev_cloze) was lost between epoch 0 and the last epoch."""
+    out: dict[str, list[float]] = {}
+    for run in results["runs"]:
+        for mix, res in run["mixes"].items():
+            c = res["curves"]["dev_cloze"]
+            if mix != "none" and len(c) > 1 and None not in (c[0], c[-1]):
+                out.setdefault(mix, []).append(c[0] - c[-1])
+    return out
+
+
+def forgetting_reading(results: dict) -> str | None:
+    """Forgetting in every mix, and which mix forgets most only where that clears the seeds' noise."""
+    lost = forgetting(results)
+    if not lost:
+        return None
+    order = sorted(lost, key=lambda m: -sum(lost[m]) / len(lost[m]))
+    top, rest = order[0], order[1:]
+    every = all(min(v) > 0 for v in lost.values())
+    parts = "; ".join(f"{MIX_LABELS.get(m, m)}: {spread(lost[m])}" for m in order)
+    ahead = all(clears_noise(lost[top], lost[m]) for m in rest)
+    return (
+        "Tuning also costs facts the model knew. Asked in their pretraining phrasing, the known facts it was not "
+        f"tuned on lose this much recall between epoch 0 and the last epoch: {parts}. "
+        + ("Every mix forgets, in every seed. " if every else "")
+        + (f"{MIX_LABELS.get(top, top)} forgets most, beyond the spread over seeds." if ahead else
+           f"Which mix forgets most is within the noise over seeds ({MIX_LABELS.get(top, top)} has the largest mean).")
     )
 
 
@@ -353,5 +455,8 @@ def seeds_caption(results: dict, rebuild: str) -> str:
     """The caption under the tuning summary table."""
     seeds = len(results["runs"])
     return (f"Means over {seeds} seed{'s' if seeds != 1 else ''}; each seed draws its own tuning and dev facts. "
-            "\"At its best epoch\" is what stopping early would have kept. Built by "
+            "\"At its best epoch\" is the highest of the per-epoch scores on these same dev questions: the epoch is "
+            "picked on the set it is scored on (the results hold no separate split), so it flatters. \"Tuned ... "
+            "pairs right\" are the tuned questions themselves, asked in the one phrasing they were tuned on; the "
+            "results hold no other phrasing of them. Built by "
             f"`{rebuild}`.")

@@ -463,3 +463,26 @@ def _smollm_candidates(lm, prompt: str, answers: list[str]) -> dict:
     probs = torch.softmax(s, dim=0).tolist()
     ranked = sorted(zip(answers, probs), key=lambda kv: -kv[1])
     return {"prompt": prompt, "candidates": ranked, "top": ranked[0]}
+
+
+def recall_by_wording(models: dict, world, exposures=(1, 2, 4, 8)) -> pd.DataFrame:
+    """The trained-phrasing probe (training template 0's prefix) split by whether that template
+    was among the wordings a fact's own documents used: model, exposure, probe_wording_read,
+    facts, accuracy. models: name -> world model; static facts read `exposures` times only."""
+    from engine.world.events import static_facts
+    from engine.world.knowledge import score_probes  # lazy: torch, only when a model is asked
+    facts = static_facts(world)
+    facts = facts[~facts["held_out"] & facts["exposure"].isin(exposures)]
+    texts = world.documents.explode("fact_ids").groupby("fact_ids")["text"].agg(" ".join)
+    read0 = {f.fact_id: TRAIN[f.relation][0].format(name=f.subject, ans=f.answer, year="") in texts.get(f.fact_id, "")
+             for f in facts.itertuples()}
+    probes = world.probes(facts, styles=("trained",))
+    rows = []
+    for name, lm in models.items():
+        res = score_probes(lm, probes, world.answer_sets, facts=world.facts)
+        res = res.assign(probe_wording_read=res["fact_id"].map(read0),
+                         exposure=res["fact_id"].map(facts.set_index("fact_id")["exposure"]))
+        g = res.groupby(["exposure", "probe_wording_read"])["correct"].agg(["size", "mean"]).reset_index()
+        rows += [{"model": name, "exposure": int(r.exposure), "probe_wording_read": bool(r.probe_wording_read),
+                  "facts": int(r.size), "accuracy": float(r.mean)} for r in g.itertuples()]
+    return pd.DataFrame(rows, columns=["model", "exposure", "probe_wording_read", "facts", "accuracy"])

@@ -129,3 +129,33 @@ def summary_table(results: dict) -> pd.DataFrame:
             "right_kind_final": mean([c["right_kind"][-1] for c in per_seed]),
         })
     return pd.DataFrame(rows)
+
+
+RELATION_CUES = (  # (relation, words any of which name it); checked in order, the first match wins
+    ("mayor_of", ("mayor",)), ("founded_in", ("founded", "founding")),
+    ("moved_to", ("move", "moved", "live", "lives", "living in", "settle", "relocat", "residence")),
+    ("employer", ("work for", "worked for", "employ", "work at", "company", "organisation", "payroll", "hired")),
+    ("birth_year", ("what year", "which year", "when was", "year of birth", "birth year", "born when")),
+    ("birth_town", ("born", "birthplace", "hometown", "home town", "native")),
+    ("occupation", ("job", "living", "occupation", "profession", "trade", "work as", "do for")),
+)
+
+
+def fact_for_question(world, question: str) -> dict | None:
+    """The fact a free question asks about: a person (or organisation) of the world named in it and a
+    relation it names in any words (RELATION_CUES) that the world holds for them; the latest such fact.
+    Returns {answer, relation, subject, read, held_out}, or None when it names no such pair."""
+    text = " " + " ".join(str(question).lower().split()) + " "
+    facts = world.facts
+    named = [s for s in facts["subject"].unique() if s.lower() in text]
+    for s in named:  # cues are read outside the names ("Paeborn" holds "born")
+        text = text.replace(s.lower(), " ")
+    for relation, cues in RELATION_CUES:
+        if not any(c in text for c in cues):
+            continue
+        rows = facts[facts["subject"].isin(named) & (facts["relation"] == relation)]
+        if len(rows):
+            f = rows.sort_values("date").iloc[-1]
+            return {"answer": f["answer"], "relation": relation, "subject": f["subject"], "held_out": bool(f["held_out"]),
+                    "read": 0 if f["held_out"] else int(f["exposure"])}
+    return None
