@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, replace, is_dataclass
+from dataclasses import dataclass, field, replace, is_dataclass
 from types import SimpleNamespace
 
 import numpy as np
@@ -71,6 +71,20 @@ class TokenChange:
 
 
 @dataclass
+class WatchedWord:
+    """Another candidate after the same prefix, scored as a whole continuation (all its tokens)."""
+    text: str  # the continuation scored, with its leading space
+    n_tokens: int
+    p_before: float  # p(text | prefix) before the step
+    p_after: float
+
+    @property
+    def ratio(self) -> float:
+        """How many times likelier the step made it (below 1: less likely)."""
+        return self.p_after / self.p_before if self.p_before > 0 else float("nan")
+
+
+@dataclass
 class RelatedEffect:
     prefix: str
     p_before: float  # p(target | this prefix) before the step
@@ -97,10 +111,22 @@ class NudgeResult:
     related: list[RelatedEffect]
     top_before: list[probes.TokenProb]
     top_after: list[probes.TokenProb]
+    watched: list[WatchedWord] = field(default_factory=list)
 
 
 def _probs(model, ids: list[int], vocab: int) -> np.ndarray:
     return probes.softmax(probes.last_logits(model, ids).double().numpy()[:vocab])
+
+
+def resolve_continuation(prefix: str, word: str) -> str:
+    """A watched word as the continuation scored: with the space a word carries after another word."""
+    word = word.strip()
+    return (" " + word) if word and prefix and not prefix[-1].isspace() and word[0].isalnum() else word
+
+
+def _continuation_p(lm, prefix: str, text: str) -> float:
+    with torch.no_grad():
+        return float(math.exp(probes.continuation_logprob(lm, prefix, text).total_nats))
 
 
 def target_loss(model, ids: list[int], target_id: int) -> torch.Tensor:
@@ -134,9 +160,11 @@ def nudge(
     lr: float = 0.1,
     related_prefixes: list[str] = (),
     top_k: int = 10,
+    watch: list[str] = (),
 ) -> NudgeResult:
     """Take one gradient step on `session_lm` (a `session_copy`, changed in
-    place) that lowers -log p(target | prefix), and measure before and after."""
+    place) that lowers -log p(target | prefix), and measure before and after.
+    `watch`: other words after the same prefix, each scored as a whole continuation."""
     tok = session_lm.tokenizer
     model = session_lm.model
     vocab = min(len(tok), model.get_output_embeddings().weight.shape[0])
@@ -146,6 +174,8 @@ def nudge(
     ids = probes.prepare_prefix(session_lm, prefix).ids
     related_ids = [(r, probes.prepare_prefix(session_lm, r).ids) for r in related_prefixes]
 
+    watch_texts = [w for w in (resolve_continuation(prefix, w) for w in watch) if w]
+    watch_before = [_continuation_p(session_lm, prefix, w) for w in watch_texts]
     before = _probs(model, ids, vocab)
     related_before = [_probs(model, rid, vocab) for _, rid in related_ids]
 
@@ -156,6 +186,8 @@ def nudge(
 
     after = _probs(model, ids, vocab)
     related_after = [_probs(model, rid, vocab) for _, rid in related_ids]
+    watched = [WatchedWord(w, len(probes.encode_plain(tok, w)), b, _continuation_p(session_lm, prefix, w))
+               for w, b in zip(watch_texts, watch_before)]
 
     top_b = probes.top_tokens(tok, before, top_k)
     top_a = probes.top_tokens(tok, after, top_k)
@@ -193,6 +225,7 @@ def nudge(
         related=related,
         top_before=top_b,
         top_after=top_a,
+        watched=watched,
     )
 
 

@@ -53,11 +53,10 @@ def cleaned(raw: str, *, max_chars: int) -> str:
     return text
 
 
-# ---------------------------------------------------------------- page
-
 # Text that cannot become UTF-8 (lone surrogates) cannot go into the URL either:
 # repair it before the URL-bound boxes are drawn (each box reports it in words).
-if session.repair_surrogates(st.session_state, ("prefix", "continuation", "sentence", "mprefix", "target", "related")):
+if session.repair_surrogates(st.session_state, ("prefix", "continuation", "sentence", "mprefix", "target", "related",
+                                                "like", "unlike")):
     st.session_state["surrogate_notice"] = True
 
 st.title("Next-token prediction")
@@ -226,20 +225,15 @@ st.markdown(
 This is pretraining up close. Choose a prefix and the token you want to come next. The model's
 loss on that example is −ln p(target). One **gradient step** moves every weight a little in the
 direction that lowers that loss; the **learning rate** sets how far. Then look at what moved:
-the target, the tokens that lost out, and the predictions for *other* prefixes, because the same
-weights serve every text. Pretraining is this step, repeated over a vast corpus.
+the target, the words like it and unlike it, and the predictions for *other* prefixes, because the same
+weights serve every text. Pretraining is this step, repeated over a vast corpus; real runs step with the
+Adam optimiser on batches of millions of tokens at once (GPT-3: 3.2 million; Brown et al., 2020), not on
+one sentence with the plain gradient descent used here.
 """
 )
 if model_name != BASE:
-    st.info(
-        "The microscope always uses our base model. Each reader gets a private copy of the model to nudge, "
-        "so that nobody else sees the change; a copy of SmolLM2 would take about 540 MB per reader (more with "
-        "its gradients), while ours costs a few MB.",
-        icon=":material/info:",
-    )
-    base_lm = model_or_stop(BASE)
-else:
-    base_lm = lm
+    st.info(examples.MICROSCOPE_ON_BASE, icon=":material/info:")
+base_lm = model_or_stop(BASE) if model_name != BASE else lm
 m1, m2 = st.columns([3, 2])
 micro_prefix = cleaned(m1.text_input("Prefix", value=examples.MICRO_PREFIX, key="mprefix", max_chars=MAX_SHORT,
                                      bind="query-params"), max_chars=MAX_SHORT)
@@ -251,6 +245,10 @@ related_text = cleaned(st.text_area("Related prefixes (one per line): does the s
                                     value=examples.RELATED, key="related", max_chars=MAX_SHORT * 2, height=110,
                                     bind="query-params"), max_chars=MAX_SHORT * 2)
 related = [line.strip() for line in related_text.splitlines() if line.strip()][:MAX_RELATED]
+like, unlike = (readings.split_words(cleaned(col.text_input(label, value=value, key=key, max_chars=MAX_SHORT,
+                                                             bind="query-params"), max_chars=MAX_SHORT))[:MAX_RELATED]
+                for col, label, value, key in zip(st.columns(2), ("Words like the target (commas)", "Words unlike it"),
+                                                  (examples.LIKE, examples.UNLIKE), ("like", "unlike")))
 
 target = nudge.resolve_target(base_lm.tokenizer, micro_prefix, target_text)
 state = session.microscope(st.session_state, base_lm)  # None before a step, or once the shared model reloaded
@@ -265,7 +263,7 @@ else:
 
     b1, b2, _ = st.columns([2, 2, 3])
     b1.button("Take one gradient step", key="step", on_click=session.take_step, type="primary", width="stretch",
-              args=(st.session_state, base_lm, micro_prefix, target), kwargs=dict(lr=lr, related=related))
+              args=(st.session_state, base_lm, micro_prefix, target), kwargs=dict(lr=lr, related=related, watch=like + unlike))
     b2.button("Reset to the trained model", key="reset", on_click=session.reset, args=(st.session_state,),
               disabled=state is None, width="stretch")
 
@@ -289,10 +287,14 @@ else:
         figure(fig, alt=readings.step_alt(result), key="nudge-bars")
         figure(views.change_bars(shown, gain_color=GREEN, loss_color=RED), key="nudge-change",
                alt="Change in probability per token: the target gains, and the gain is taken from the others.")
+        if words := readings.words_reading(result, like, unlike):
+            st.markdown(words)
+            st.dataframe(views.watched_table(result, like), hide_index=True, width="stretch", column_config={
+                c: st.column_config.NumberColumn(format="%.6f") for c in ("p before", "p after")})
         if result.related:
             st.markdown(readings.related_heading(result))
             st.dataframe(views.related_table(result), hide_index=True, width="stretch",
                          column_config={c: st.column_config.NumberColumn(format="%.4f")
                                         for c in ("p(target) before", "p(target) after")})
-        st.caption("Only your session's copy of the model changed; other readers, and the other sections of this "
-                   "page, still use the trained model. Reset puts your copy back.")
+        st.caption("Only your session's copy of the model changed; other readers and sections still use the "
+                   "trained model. Reset puts your copy back.")

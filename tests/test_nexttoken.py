@@ -112,19 +112,78 @@ def test_generation_appends_within_the_bound_and_undoes():
     assert session.repair_surrogates(fixed, ("target", "other", "missing")) and fixed["target"] == "a\ufffd"
 
 
+def _result(watched):
+    return nudge.NudgeResult(prefix="The cat sat on the", target=None, lr=0.001, loss_before=1, loss_after=1,
+                             p_before=0.1, p_after=0.2, rank_before=2, rank_after=1, grad_norm=1, changes=[], related=[],
+                             top_before=[], top_after=[], watched=watched)
+
+
+def test_words_reading_says_no_difference_when_all_move_equally():
+    flat = _result([nudge.WatchedWord(" " + w, 1, 0.01, 0.012) for w in ("rug", "carpet", "floor", "roof", "wall")])
+    text = readings.words_reading(flat, ["rug", "carpet", "floor"], ["roof", "wall"])
+    assert "1.20 times as likely" in text and "within the noise" in text and "gained more" not in text
+    assert readings.words_reading(flat, ["rug"], []) is None
+    assert readings.split_words("rug, carpet\nfloor,, ") == ["rug", "carpet", "floor"]
+
+
+def test_words_reading_says_ahead_only_past_the_spread():
+    clear = _result([nudge.WatchedWord(" rug", 1, 0.01, 0.03), nudge.WatchedWord(" carpet", 1, 0.01, 0.031),
+                     nudge.WatchedWord(" roof", 1, 0.01, 0.01), nudge.WatchedWord(" wall", 1, 0.01, 0.0101)])
+    assert "The words like the target gained more" in readings.words_reading(clear, ["rug", "carpet"], ["roof", "wall"])
+    assert "*unlike* the target gained more" in readings.words_reading(clear, ["roof", "wall"], ["rug", "carpet"])
+    noisy = _result([nudge.WatchedWord(" rug", 1, 0.01, 0.05), nudge.WatchedWord(" carpet", 1, 0.01, 0.006),
+                     nudge.WatchedWord(" roof", 1, 0.01, 0.01), nudge.WatchedWord(" wall", 1, 0.01, 0.009)])
+    assert "within the noise" in readings.words_reading(noisy, ["rug", "carpet"], ["roof", "wall"])
+
+
+def test_step_watches_words_as_whole_continuations(lm):
+    r = nudge.nudge(nudge.session_copy(lm), "The cat sat on the", "mat", lr=0.05, watch=["rug", "catastrophically"])
+    assert [w.text for w in r.watched] == [" rug", " catastrophically"] and r.watched[1].n_tokens > 1
+    for w in r.watched:
+        assert w.p_before == pytest.approx(math.exp(probes.continuation_logprob(lm, "The cat sat on the", w.text).total_nats))
+    table = views.watched_table(r, ["rug"])
+    assert table["group"].tolist() == ["like the target", "unlike it"]
+    assert table["times as likely"].tolist() == pytest.approx([w.p_after / w.p_before for w in r.watched])
+
+
 @pytest.mark.slow
-def test_the_microscope_example_on_the_committed_base_model():
+def test_the_cat_and_mat_example_on_the_committed_base_model():
+    """The seed's example on our base model: " mat" rises; whether floor coverings rise more than structural
+    exteriors is what the reading says from the numbers (at lr 0.001 the gap is within the word-to-word spread)."""
     if not (ROOT / "assets" / "models" / "base" / "manifest.json").is_file():
         pytest.skip("base model artifact not built: python -m engine build base")
     from engine.models import load_artifact
 
     base = load_artifact("base")
     target = nudge.resolve_target(base.tokenizer, examples.MICRO_PREFIX, examples.TARGET)
+    assert target.n_tokens == 1 and target.piece == " mat"
+    like, unlike = readings.split_words(examples.LIKE), readings.split_words(examples.UNLIKE)
+    r = nudge.nudge(nudge.session_copy(base), examples.MICRO_PREFIX, target, lr=0.001,
+                    related_prefixes=examples.RELATED.splitlines(), watch=like + unlike)
+    assert r.p_before == pytest.approx(0.00015, abs=0.00001) and r.p_after == pytest.approx(0.00088, abs=0.00002)
+    assert (r.rank_before, r.rank_after) == (998, 268)
+    gap, pooled, verdict = readings.group_comparison(readings.group_logs(r.watched, like),
+                                                     readings.group_logs(r.watched, unlike))
+    assert verdict == "noise" and 0 < gap < 2 * pooled
+    text = readings.words_reading(r, like, unlike)
+    assert "within the noise" in text and "gained more" not in text
+    assert f"a gap of {gap:.2f} in log-probability" in text and f"2 × {pooled:.2f}" in text
+
+
+@pytest.mark.slow
+def test_the_kings_horse_example_on_the_committed_base_model():
+    if not (ROOT / "assets" / "models" / "base" / "manifest.json").is_file():
+        pytest.skip("base model artifact not built: python -m engine build base")
+    from engine.models import load_artifact
+
+    base = load_artifact("base")
+    prefix = "And the king rode upon his"
+    target = nudge.resolve_target(base.tokenizer, prefix, "horse")
     assert target.n_tokens == 1 and target.piece == " horse"
-    related = examples.RELATED.splitlines()
-    small = nudge.nudge(nudge.session_copy(base), examples.MICRO_PREFIX, target, lr=0.001, related_prefixes=related)
+    related = ["And the queen rode upon her", "The king sat upon his", "And David rode upon his", "The prime minister said"]
+    small = nudge.nudge(nudge.session_copy(base), prefix, target, lr=0.001, related_prefixes=related)
     assert small.p_after > 3 * small.p_before and small.rank_after < small.rank_before
     royal, minister = small.related[:3], small.related[3]
     assert all(r.p_after > 2 * r.p_before for r in royal) and minister.p_after < 1e-4
-    big = nudge.nudge(nudge.session_copy(base), examples.MICRO_PREFIX, target, lr=0.01, related_prefixes=related)
+    big = nudge.nudge(nudge.session_copy(base), prefix, target, lr=0.01, related_prefixes=related)
     assert all(r.top_after == " horse" for r in big.related[:3]) and big.related[3].top_after != " horse"

@@ -61,7 +61,7 @@ def test_query_params_set_the_inputs(page):
 ])
 def test_hostile_text_in_every_box(page, text):
     at = page()
-    for key in ("prefix", "continuation", "sentence", "mprefix", "target", "related"):
+    for key in ("prefix", "continuation", "sentence", "mprefix", "target", "related", "like", "unlike"):
         at.session_state[key] = text
     at = at.run()
     assert_clean(at)
@@ -140,6 +140,17 @@ def test_nudge_is_session_owned_and_reset_works(page):
     assert weights_fingerprint(shared.model) == fingerprint
 
 
+def test_step_reads_words_like_and_unlike_the_target(page):
+    at = page().run()
+    assert "Adam optimiser on batches of millions of tokens" in all_text(at)
+    at.button(key="step").click().run()
+    assert_clean(at)
+    r = at.session_state["nudge_state"]["result"]
+    assert [w.text.strip() for w in r.watched] == ["rug", "carpet", "floor", "roof", "wall"]
+    assert "After this step the 3 words like the target" in all_text(at)
+    assert len(at.dataframe) >= 2  # the watched words' table and the related prefixes'
+
+
 def test_multi_token_target_is_explained(page):
     at = page()
     at.session_state["target"] = "catastrophically"
@@ -183,7 +194,9 @@ def test_real_base_model(monkeypatch):
     at.button(key="step").click().run()
     assert_clean(at)
     r = at.session_state["nudge_state"]["result"]
-    assert r.p_after > r.p_before
+    assert r.p_after > r.p_before and r.target.piece == " mat"
+    assert [w.text for w in r.watched] == [" rug", " carpet", " floor", " roof", " wall"]
+    assert "within the noise" in all_text(at)  # the cat-and-mat reading, computed from the step on our base
 
 
 @pytest.mark.slow

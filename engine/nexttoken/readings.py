@@ -11,7 +11,7 @@ import numpy as np
 
 from engine import probes
 from engine.textinput import token_markdown as md
-from engine.nudge import NudgeResult, Target
+from engine.nudge import NudgeResult, Target, WatchedWord
 from engine.textinput import visible_text
 
 
@@ -141,3 +141,55 @@ def step_alt(result: NudgeResult) -> str:
 
 def related_heading(result: NudgeResult) -> str:
     return f"**Other prefixes**: the same step changed p({md(result.target.piece)}) after these too."
+
+
+# ------------------------------------------------ 6b. words like the target, and words unlike it
+
+NOISE_FLOOR = 0.01  # log-ratio gaps below this (1%) count as no difference even when the words agree exactly
+
+
+def split_words(text: str) -> list[str]:
+    """A box of words separated by commas or new lines, as a list (blanks dropped)."""
+    return [w.strip() for w in text.replace("\n", ",").split(",") if w.strip()]
+
+
+def group_logs(watched: list[WatchedWord], words: list[str]) -> list[float]:
+    """ln(after / before) for each of `words` that was watched (matched without the leading space)."""
+    by_word = {w.text.strip(): w for w in watched}
+    return [float(np.log(by_word[w].ratio)) for w in words
+            if w in by_word and by_word[w].p_before > 0 and by_word[w].p_after > 0]
+
+
+def group_comparison(like: list[float], unlike: list[float]) -> tuple[float, float, str]:
+    """(gap, pooled SD, verdict) for two groups of log-ratios: "like", "unlike" (that group rose more, by over
+    twice the pooled spread of the words within the groups and over NOISE_FLOOR) or "noise"."""
+    gap = float(np.mean(like) - np.mean(unlike))
+    dof = len(like) + len(unlike) - 2
+    pooled = float(np.sqrt((np.var(like) * len(like) + np.var(unlike) * len(unlike)) / dof)) if dof > 0 else 0.0
+    if abs(gap) <= max(2 * pooled, NOISE_FLOOR):
+        return gap, pooled, "noise"
+    return gap, pooled, "like" if gap > 0 else "unlike"
+
+
+def _times(logs: list[float]) -> str:
+    return f"{float(np.exp(np.mean(logs))):.2f} times as likely"
+
+
+def words_reading(result: NudgeResult, like: list[str], unlike: list[str]) -> str | None:
+    """What the step did to words like the target against words unlike it, computed from the measured
+    probabilities (each word scored as a whole continuation); None when either group has no word."""
+    a, b = group_logs(result.watched, like), group_logs(result.watched, unlike)
+    if not a or not b:
+        return None
+    gap, pooled, verdict = group_comparison(a, b)
+    said = (f"After this step the {len(a)} words like the target became on average {_times(a)} as before, "
+            f"the {len(b)} words unlike it {_times(b)} (the table below has each word). ")
+    spread = (f"(a gap of {abs(gap):.2f} in log-probability; a group counts as ahead only past twice the spread "
+              f"among the words within a group, here 2 × {pooled:.2f})")
+    if verdict == "like":
+        return said + f"The words like the target gained more, by more than the spread within each group {spread}."
+    if verdict == "unlike":
+        return said + (f"The words *unlike* the target gained more, by more than the spread within each group "
+                       f"{spread}: this step does not favour the target's neighbours.")
+    return said + (f"The difference between the groups is within the noise {spread}: this one step does not "
+                   "rank the words like the target above the others.")

@@ -51,12 +51,12 @@ def microscope(state: MutableMapping, shared_lm) -> dict | None:
 
 
 def take_step(state: MutableMapping, shared_lm, prefix: str, target: nudge.Target, *, lr: float,
-              related: list[str]) -> dict:
+              related: list[str], watch: list[str] = ()) -> dict:
     """One gradient step on this reader's own copy (made on the first step), recorded in `state`."""
     current = microscope(state, shared_lm)
     if current is None:
         current = {"source": shared_lm, "lm": nudge.session_copy(shared_lm), "steps": 0, "result": None}
-    current["result"] = nudge.nudge(current["lm"], prefix, target, lr=lr, related_prefixes=related)
+    current["result"] = nudge.nudge(current["lm"], prefix, target, lr=lr, related_prefixes=related, watch=watch)
     current["steps"] += 1
     state[NUDGE_KEY] = current
     return current

@@ -124,3 +124,15 @@ def related_table(result: NudgeResult) -> pd.DataFrame:
         "rank after": [r.rank_after for r in result.related],
         "top token after": [visible_text(r.top_after) for r in result.related],
     })
+
+
+def watched_table(result: NudgeResult, like: list[str]) -> pd.DataFrame:
+    """Each watched word after the same prefix: its group, its probability before and after, and the ratio."""
+    return pd.DataFrame({
+        "word": [visible_text(w.text) for w in result.watched],
+        "group": ["like the target" if w.text.strip() in like else "unlike it" for w in result.watched],
+        "tokens": [w.n_tokens for w in result.watched],
+        "p before": [w.p_before for w in result.watched],
+        "p after": [w.p_after for w in result.watched],
+        "times as likely": [w.ratio for w in result.watched],
+    })
