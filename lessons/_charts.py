@@ -80,7 +80,7 @@ def transfer_learning_figure():
     # Top panel: the old way.
     heading(12.3, "Before: one model per task, from scratch")
     for y, data, model in (
-        (10.6, "Labelled<br>emails", "Spam<br>model"),
+        (10.6, "Labelled<br>SMS messages", "Spam<br>model"),
         (9.0, "Labelled<br>reviews", "Sentiment<br>model"),
         (7.4, "Labelled<br>articles", "Topic<br>model"),
     ):

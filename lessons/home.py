@@ -48,7 +48,7 @@ def home() -> None:
     figure(
         transfer_learning_figure(),
         alt=(
-            "Top: three labelled datasets (emails, reviews, articles) each train their own "
+            "Top: three labelled datasets (SMS messages, reviews, articles) each train their own "
             "model from zero. Bottom: one pile of unlabelled text pretrains a single base "
             "model once, and three short tuning runs turn it into the spam, sentiment and topic models."
         ),
