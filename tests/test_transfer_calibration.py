@@ -38,3 +38,21 @@ def test_the_committed_calibration_covers_every_tryit_classifier():
         for entry in built["tasks"][task].values():
             assert sum(b["n"] for b in entry["bins"]) == entry["n"] and entry["n"] in (427, 500)
     assert built["manifest"]["command"] == calibration.COMMAND and built["manifest"]["git_commit"]
+
+
+def test_the_calibration_scores_the_same_classifiers_on_the_same_test_texts_as_the_results():
+    """Each classifier's share right overall is the committed result of its row (32 per class, seed 0),
+    to within two test texts (SmolLM2's features may differ by float rounding between its copies)."""
+    from engine.transfer import results as transfer_results
+
+    built = calibration.load()
+    if built is None:
+        pytest.skip(f"no committed calibration; build it with `{calibration.COMMAND}`")
+    results = transfer_results.load_results()
+    per_class, seed = built["manifest"]["tryit"]["per_class"], built["manifest"]["tryit"]["seed"]
+    for task, entries in built["tasks"].items():
+        for approach, entry in entries.items():
+            row = next(r for r in results["runs"] if r["task"] == task and r["approach"] == approach
+                       and r["per_class"] == per_class and r["seed"] == seed)
+            assert entry["n"] == row["n_test"]
+            assert abs(entry["right"] - row["accuracy"] * row["n_test"]) <= 2, (task, approach)
