@@ -223,8 +223,8 @@ def scale_reading(rows: list[dict], task: str, results: dict, metric: str = "acc
     grew = [t for t in measured if grows_with_pretraining(results, t, metric)]
     flat = [t for t in measured if t not in grew]
     if grew and flat:
-        text += (f" More pretraining gave more transfer on {' and '.join(grew)} only; on {' and '.join(flat)} the gain "
-                 "stayed flat or shrank, within the noise, as the base read more.")
+        text += (f" More pretraining gave more transfer on {' and '.join(grew)} only; on {' and '.join(flat)} it did not "
+                 "grow beyond the noise as the base read more.")
     elif grew:
         text += " On every task measured, the gain grew as the base read more."
     else:
