@@ -21,8 +21,7 @@ DEFAULT_INVENTED, DEFAULT_TOWN = "Tolvane Brisket", "Vellarby"
 KIND_WORDS = {"town": "a town", "year": "a year", "occupation": "an occupation", "organisation": "an organisation"}
 ASK = {"birth_town": "Where were they born?", "birth_year": "When were they born?",
        "occupation": "What was their job?", "employer": "Who did they work for?"}
-PHRASINGS = {"trained": "The trained phrasing", "new-0": "New phrasing 1", "new-1": "New phrasing 2",
-             "new-2": "New phrasing 3"}
+PHRASINGS = {"trained": "The trained phrasing"} | {f"new-{i}": f"New phrasing {i + 1}" for i in range(3)}
 SMOL_PROMPTS = {k: v.replace("{town}", "…") for k, v in wr.SMOLLM_TOWN_PROMPTS.items()}
 
 
@@ -95,6 +94,7 @@ if not seed_models:
              icon=":material/error:")
     st.stop()
 stats = world.stats()
+chance, majority = readings.baselines(world)  # static person facts: guessing; always the most common answer
 buckets = sorted(stats["facts_by_exposure"])
 n_seeds = int(results["recall_mean"]["seeds"].max()) if len(results["recall_mean"]) else 0
 first = or_stop(_models.world_model, seed_models[0], WORLD_ROOT, build).manifest
@@ -102,10 +102,9 @@ first = or_stop(_models.world_model, seed_models[0], WORLD_ROOT, build).manifest
 # ------------------------------------------------ 1. the world
 st.header("1 · A world made of facts")
 st.markdown(readings.world_reading(stats, first, len(seed_models)))
-c1, c2, c3 = st.columns(3)
-c1.metric("People written about", f"{stats['people']:,}")
-c2.metric("Never written about", f"{stats['held_out_people']:,}")
-c3.metric("Documents", f"{stats['documents']:,}")
+for col, (what, n) in zip(st.columns(3), (("People written about", stats["people"]),
+                                         ("Never written about", stats["held_out_people"]), ("Documents", stats["documents"]))):
+    col.metric(what, f"{n:,}")
 
 # ------------------------------------------------ 2. recall against exposure
 st.header("2 · Recall grows with exposure")
@@ -127,13 +126,13 @@ m_label, m_axis, m_format = readings.RECALL_MEASURES[measure]
 mean = results["recall_mean"]
 per_seed = results["recall"]
 per_seed = per_seed[per_seed["model"].isin(seed_models)]
-figure(figures.recall_chart(mean, per_seed, measure, m_axis, m_format, palette=_charts), key="recall",
+figure(figures.recall_chart(mean, per_seed, measure, m_axis, m_format, palette=_charts, majority=majority), key="recall",
        alt=readings.recall_alt(mean, measure, n_seeds=n_seeds, buckets=buckets))
-st.markdown(readings.recall_reading(mean, n_seeds=n_seeds, buckets=buckets, per_seed=per_seed))
+st.markdown(readings.recall_reading(mean, n_seeds=n_seeds, buckets=buckets, per_seed=per_seed, majority=majority))
 st.markdown(
     f"Each big marker is the mean over {n_seeds} models that read the same documents with different random seeds; "
-    "the whiskers are one standard deviation and the small dots are the individual models. Was it recalled in "
-    "the wording it was read in? We checked every fact read 1 to 8 times against its own documents:")
+    "the whiskers are one standard deviation and the small dots are the individual models. Was it recalled through "
+    "a wording its own documents used? We checked every fact read 1 to 8 times against its own documents:")
 if (wording_words := readings.wording_reading(wording_table(tuple(seed_models), WORLD_ROOT, build))) is not None:
     st.markdown(wording_words)
 with st.expander("The numbers behind the chart"):
@@ -205,9 +204,10 @@ same trained phrasing. They cannot be right, except by luck. But they do not say
 a year, a job, and put real weight on it. The chart sets their confidence beside their accuracy.
 """
 )
-figure(figures.hallucination_bars(hall, palette=_charts), alt=readings.hallucination_alt(hall), key="hallucination")
-if (hall_words := readings.hallucination_reading(hall, n_seeds=n_seeds, chance=readings.chance_of(mean),
-                                                per_seed=results["hallucination"])) is not None:
+figure(figures.hallucination_bars(hall, palette=_charts, chance=chance, majority=majority),
+       alt=readings.hallucination_alt(hall), key="hallucination")
+if (hall_words := readings.hallucination_reading(hall, n_seeds=n_seeds, chance=chance,
+                                                per_seed=results["hallucination"], majority=majority)) is not None:
     st.markdown(hall_words)
 
 st.subheader("Invent someone")

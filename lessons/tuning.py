@@ -153,7 +153,6 @@ if question:
     with cols[1]:
         after_slot = st.empty()  # filled once section 2 knows whether this session has a tuned copy
 
-
 # ---------------------------------------------------------------- 2. tune a copy
 st.header("2 · Tune a copy on question-answer pairs")
 st.markdown(
@@ -263,8 +262,10 @@ knows; the first passes teach the format. What matters is where each line goes a
 if results is None:
     st.error(results_error, icon=":material/error:")
 else:
-    figure(figures.dev_curves(results, palette=_charts), alt=readings.dev_curves_alt(results), key="dev-curves")
-    st.markdown(readings.dev_reading(results))
+    chance, majority = readings.baselines(world, results.get("relations") or qa.RELATIONS)
+    figure(figures.dev_curves(results, palette=_charts, chance=chance, majority=majority),
+           alt=readings.dev_curves_alt(results), key="dev-curves")
+    st.markdown(readings.dev_reading(results, chance=chance, majority=majority))
     if (forget_words := readings.forgetting_reading(results)) is not None:
         st.markdown(forget_words)
     st.markdown(readings.fit_reading(results))
@@ -274,8 +275,7 @@ else:
         "label": "tuned on", "seeds": "seeds", "dev_before": "known, not tuned: before",
         "dev_best": "… at its best epoch (picked on these questions)", "dev_final": "… at the last epoch",
         "dev_cloze_final": "… in the pretraining phrasing, last epoch",
-        "fit_known_final": "tuned known pairs right (tuned phrasing)",
-        "fit_unknown_final": "tuned unknown pairs right (tuned phrasing)",
+        "fit_known_final": "tuned known pairs right (as tuned)", "fit_unknown_final": "tuned unknown pairs right (as tuned)",
         "never_read_final": "never-read people right", "right_kind_final": "answers of the right kind",
     }), hide_index=True, width="stretch",
         column_config={c: st.column_config.NumberColumn(format="%.2f") for c in summary.columns

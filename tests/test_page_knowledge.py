@@ -49,6 +49,12 @@ def test_renders_with_committed_artifacts(page):
     assert "trained phrasing" in text and "new phrasings" in text
     assert "I don't know" in text
     assert at.toggle(key="smol").value is False  # SmolLM2 loads only when asked
+    body = markdown_body(at)  # the truth pass: what the page says is what the data shows
+    assert "in the wording it was read in" not in body and "different wording" not in body
+    assert "12\nwordings" in body or "12 wordings" in body
+    assert "mostly recalled in a wording never used for them" in body  # measured on the seed models
+    assert "shares out among the candidate answers" in body and "(seeds: " in body
+    assert "always naming the most common answer" in body
 
 
 def test_query_selects_a_person_and_shows_their_documents(page, world):

@@ -106,3 +106,24 @@ def test_any_wording_of_a_world_question_finds_its_fact(world):
         assert tr.fact_for_question(world, q)["answer"] == employer.iloc[0]["answer"]
     assert tr.fact_for_question(world, "Who was the mayor of Paris?") is None
     assert tr.fact_for_question(world, f"How tall is {person}?") is None
+
+
+def test_baselines_are_stated_and_drawn(world, tuning):
+    from engine.world import figures
+    from lessons import _charts
+
+    chance, majority = rd.baselines(world)
+    assert 0 < chance < majority < 0.2  # the most common answer beats blind guessing, and both are low
+    results = wr.load_results()
+    mean = results["recall_mean"]
+    text = rd.recall_reading(mean, n_seeds=3, buckets=[1, 32], per_seed=results["recall"], majority=majority)
+    assert f"always naming the most common answer {majority:.0%}" in text and "over the seeds)" in text
+    hall = rd.hallucination_table(results["hallucination_mean"])
+    for fig in (figures.recall_chart(mean, results["recall"], "accuracy", "a", ".0%", palette=_charts, majority=majority),
+                figures.hallucination_bars(hall, palette=_charts, chance=chance, majority=majority),
+                figures.dev_curves(tuning, palette=_charts, chance=chance, majority=majority)):
+        labels = [a.text for a in fig.layout.annotations]
+        assert any(t.startswith("guessing: ") for t in labels)
+        assert f"most common answer: {majority:.0%}" in labels
+    assert f"Blind guessing among the candidates scores about {chance:.0%}" in rd.dev_reading(
+        tuning, chance=chance, majority=majority)

@@ -69,7 +69,8 @@ def smollm_tokens_alt(res: dict) -> str:
             f"{', '.join(repr(visible_text(t)) for t, _ in tokens[1:4])}.")
 
 
-def recall_chart(mean, per_seed, measure: str, axis_title: str, axis_format: str, *, palette) -> go.Figure:
+def recall_chart(mean, per_seed, measure: str, axis_title: str, axis_format: str, *, palette,
+                 majority: float | None = None) -> go.Figure:
     """Recall by exposure: mean over seeds with one sd, each seed as a dot, guessing as a dotted line."""
     fig = go.Figure()
     ticks = [exposure_label(int(e)) for e in sorted(mean["exposure"].unique())]
@@ -88,9 +89,9 @@ def recall_chart(mean, per_seed, measure: str, axis_title: str, axis_format: str
             mode="markers", marker=dict(color=colour, size=5, opacity=0.45), showlegend=False,
             hovertemplate="%{x}: %{y:.3f} (" + "seed %{text})<extra></extra>", text=dots["seed"].astype(str)))
     if measure == "accuracy" and len(mean):
-        chance = float(mean["chance"].mean())
-        fig.add_hline(y=chance, line=dict(color="rgba(128,128,128,0.8)", dash="dot"),
-                      annotation_text=f"guessing: {chance:.0%}", annotation_position="top right")
+        palette.baseline(fig, float(mean["chance"].mean()), f"guessing: {float(mean['chance'].mean()):.0%}")
+        if majority is not None:
+            palette.baseline(fig, majority, f"most common answer: {majority:.0%}")
     fig.update_layout(
         xaxis=dict(title="how many documents stated the fact", type="category", categoryorder="array",
                    categoryarray=ticks),
@@ -99,7 +100,7 @@ def recall_chart(mean, per_seed, measure: str, axis_title: str, axis_format: str
     return fig
 
 
-def hallucination_bars(hall, *, palette) -> go.Figure:
+def hallucination_bars(hall, *, palette, chance: float | None = None, majority: float | None = None) -> go.Figure:
     """Confidence beside accuracy per group of people (mean over seeds, one sd)."""
     groups = [label(g) for g in hall["group"]]
     bars = []
@@ -110,6 +111,9 @@ def hallucination_bars(hall, *, palette) -> go.Figure:
                            text=[f"{v:.0%}" for v in hall[f"{column}_mean"]], textposition="auto",
                            insidetextanchor="start"))  # at the foot of the bar, clear of the whiskers
     fig = go.Figure(bars)
+    for value, name in ((chance, "guessing"), (majority, "most common answer")):
+        if value is not None:
+            palette.baseline(fig, value, f"{name}: {value:.0%}")
     fig.update_layout(barmode="group", yaxis=dict(tickformat=".0%", range=[0, 1.05], title="mean over seeds"),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom"), height=400,
                       margin=dict(l=10, r=10, t=40, b=10))
@@ -261,7 +265,7 @@ def smollm_town_bars(real: dict, truth: str, top: int, *, palette) -> go.Figure:
 # --- tuning ---------------------------------------------------------------------------------------------
 
 
-def dev_curves(results: dict, *, palette) -> go.Figure:
+def dev_curves(results: dict, *, palette, chance: float | None = None, majority: float | None = None) -> go.Figure:
     """Accuracy on known facts not tuned on, per mix and epoch (band: one sd); no tuning as a flat line."""
     dev, colours, fig = mean_curves(results, "dev_known"), mix_colours(palette), go.Figure()
     for m in MIXES:
@@ -278,6 +282,9 @@ def dev_curves(results: dict, *, palette) -> go.Figure:
             fig.add_trace(go.Scatter(x=rows["epoch"], y=rows["mean"], mode="lines+markers", name=name,
                                      line=dict(color=colours[m]),
                                      hovertemplate="epoch %{x}: %{y:.0%}<extra>" + name + "</extra>"))
+    for value, name in ((chance, "guessing"), (majority, "most common answer")):
+        if value is not None:
+            palette.baseline(fig, value, f"{name}: {value:.0%}")
     fig.update_layout(height=380, margin=dict(l=10, r=10, t=10, b=40),
                       xaxis=dict(title="epoch (passes over the tuning pairs)", tickmode="linear", tick0=0,
                                  dtick=max(1, int(dev["epoch"].max()) // 10) if len(dev) else 1),

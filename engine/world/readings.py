@@ -16,7 +16,7 @@ from __future__ import annotations
 import pandas as pd
 
 from engine.textinput import markdown_text
-from engine.world.phrasing import TRAIN
+from engine.world.phrasing import ANSWER_KIND, PERSON_STATIC, TRAIN
 from engine.world.results import exposure_label
 from engine.world.tuning import MIX_LABELS
 from engine.world.tuning_results import epochs_to_fit, mean_curves, summary_table
@@ -41,6 +41,19 @@ def clears_noise(a, b) -> bool:
         return False
     pooled = ((a.var(ddof=1) + b.var(ddof=1)) / 2) ** 0.5
     return abs(a.mean() - b.mean()) > NOISE_SDS * pooled
+
+
+def baselines(world, relations=PERSON_STATIC) -> tuple[float, float]:
+    """(chance, majority) for questions about `relations`, each relation weighted equally: chance is one
+    over the candidate answers of its kind; majority is what always naming the relation's most common
+    answer in the world would score."""
+    facts = world.facts[world.facts["relation"].isin(list(relations))]
+    rels = sorted(set(facts["relation"]))
+    if not rels:
+        return 0.0, 0.0
+    chance = sum(1 / len(world.answers_of_kind(ANSWER_KIND[r])) for r in rels) / len(rels)
+    majority = sum(facts[facts["relation"] == r]["answer"].value_counts(normalize=True).iloc[0] for r in rels)
+    return chance, majority / len(rels)
 
 
 def seed_values(values) -> str:
@@ -142,7 +155,8 @@ def recall_alt(mean: pd.DataFrame, measure: str, *, n_seeds: int, buckets) -> st
             f"at {hi}×; people never read about: {at('trained', 0)}.")
 
 
-def recall_reading(mean: pd.DataFrame, *, n_seeds: int, buckets, per_seed: pd.DataFrame | None = None) -> str:
+def recall_reading(mean: pd.DataFrame, *, n_seeds: int, buckets, per_seed: pd.DataFrame | None = None,
+                   majority: float | None = None) -> str:
     """Recall of the least- and most-read facts, in both phrasings, against guessing; with
     per_seed (results["recall"]) each mean carries its range over the seeds."""
     lo, hi = _ends(buckets)
@@ -157,7 +171,8 @@ def recall_reading(mean: pd.DataFrame, *, n_seeds: int, buckets, per_seed: pd.Da
     return (f"Measured here (accuracy, mean of {n_seeds} seeds): with the trained phrasing, **{at('trained', lo)}** of "
             f"the facts read {lo}× and **{at('trained', hi)}** of those read {hi}×; with new phrasings "
             f"**{at('new', lo)}** and **{at('new', hi)}**; for people never read about, "
-            f"**{at('trained', 0)}**, where blind guessing scores about {chance_of(mean):.0%}.")
+            f"**{at('trained', 0)}**, where blind guessing scores about {chance_of(mean):.0%}"
+            + (f" and always naming the most common answer {majority:.0%}." if majority is not None else "."))
 
 
 def wording_reading(table: pd.DataFrame) -> str | None:
@@ -214,7 +229,7 @@ def hallucination_alt(hall: pd.DataFrame) -> str:
 
 
 def hallucination_reading(hall: pd.DataFrame, *, n_seeds: int, chance: float,
-                          per_seed: pd.DataFrame | None = None) -> str | None:
+                          per_seed: pd.DataFrame | None = None, majority: float | None = None) -> str | None:
     """How sure the models are about people they never read, against how often they are right;
     with per_seed (results["hallucination"]) the means carry their per-seed values."""
     h_conf, k_conf = group_value(hall, "never read (held out)", "top_prob_mean"), group_value(
@@ -237,7 +252,9 @@ def hallucination_reading(hall: pd.DataFrame, *, n_seeds: int, chance: float,
         "candidate answers (renormalised over the candidates, not over every word)"
         + (f", against {r_conf:.0%} for people it read about once or twice" if r_conf is not None else "")
         + f" and {k_conf:.0%} for everyone it read about. It is right {seeds(stranger, 'accuracy', h_acc)} of the "
-        f"time, where a blind guess among the candidates would be right {chance:.0%} of the time. Left free to say "
+        f"time, where a blind guess among the candidates would be right {chance:.0%} of the time"
+        + (f" and always naming the most common answer {majority:.0%}" if majority is not None else "")
+        + ". Left free to say "
         "any word at all, its most likely next word is the start of an answer of the right kind (a town after "
         f"*born in the town of*, a year after *born in the year*) **{seeds(stranger, 'right_kind', h_kind)}** of "
         "the time: a mean over seeds that disagree, so it is no steady rate"
@@ -352,8 +369,8 @@ def dev_curves_alt(results: dict) -> str:
             f"seed{'s' if seeds != 1 else ''} (band: ± one standard deviation). " + "; ".join(finals) + ".")
 
 
-def dev_reading(results: dict) -> str:
-    """Known facts not tuned on: best and last epoch for each mix."""
+def dev_reading(results: dict, *, chance: float | None = None, majority: float | None = None) -> str:
+    """Known facts not tuned on: best and last epoch for each mix, beside guessing when given."""
     table = summary_table(results).set_index("mix")
 
     def at(mix: str, column: str) -> str:
@@ -367,6 +384,9 @@ def dev_reading(results: dict) -> str:
         f"on unknown facts, **{at('unknown', 'dev_best')}** at best and **{at('unknown', 'dev_final')}** at the "
         f"end; half and half, **{at('half', 'dev_best')}** and **{at('half', 'dev_final')}**. Same model, same "
         "number of pairs and passes: the only difference is whether the answers were already in its weights."
+        + (f" Blind guessing among the candidates scores about {chance:.0%}" if chance is not None else "")
+        + (f", always naming the most common answer {majority:.0%}" if chance is not None and majority is not None
+           else "") + ("." if chance is not None else "")
     )
 
 
