@@ -38,6 +38,8 @@ def test_try_it_labels_a_typed_message(browser, server_url):
         shown = table.inner_text()
         assert "Bag-of-words → spam" in shown  # an obvious spam message, and every approach gives a label
         assert shown.count("→") >= 1 and shown.count("sure)") == shown.count("→")
+        # beside each answer, how often that classifier is right on the test texts when it is that sure
+        assert shown.count("When it says >99%") + shown.count("It never says >99%") == shown.count("→")
         assert_clean_page(page, errors)
         screenshot_whole_page(page, ARTIFACTS / "transfer-try-it.png")
     finally:
