@@ -246,7 +246,7 @@ if shares is not None:
     m2.metric("Answers of the right kind, after tuning", f"{shares[1]:.0%}",
               help="The model's most likely next word is a town for a where-question, a year for a "
                    "when-question, and so on.")
-    st.caption("Above: the build's recorded averages (the experiment of section 4), not your copy's numbers.")
+    st.caption(readings.after_tuning_caption(results))
 
 # ---------------------------------------------------------------- 4. measured
 st.header("4 · Measured: tuning on unknown facts")

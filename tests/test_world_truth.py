@@ -127,3 +127,20 @@ def test_baselines_are_stated_and_drawn(world, tuning):
         assert f"most common answer: {majority:.0%}" in labels
     assert f"Blind guessing among the candidates scores about {chance:.0%}" in rd.dev_reading(
         tuning, chance=chance, majority=majority)
+
+
+def test_dev_reading_compares_final_scores_against_the_noise(tuning):
+    assert "ends below tuning on known facts by more than the spread over seeds" in rd.dev_reading(tuning)
+    flat = copy.deepcopy(tuning)
+    for run in flat["runs"]:
+        for res in run["mixes"].values():
+            res["curves"]["dev_known"] = [0.05] + [0.6] * (len(res["curves"]["dev_known"]) - 1)
+    text = rd.dev_reading(flat)
+    assert "ends within the noise of tuning on known facts" in text and "by more than" not in text
+
+
+def test_after_tuning_caption_labels_recorded_averages_with_their_range(tuning):
+    text = rd.after_tuning_caption(tuning)
+    assert text.startswith("Above: the build's recorded averages") and "not your copy's numbers" in text
+    finals = [r["mixes"][m]["curves"]["right_kind"][-1] for r in tuning["runs"] for m in r["mixes"] if m != "none"]
+    assert f"right kind {min(finals):.0%} to {max(finals):.0%}" in text

@@ -104,7 +104,8 @@ def hallucination_bars(hall, *, palette, chance: float | None = None, majority: 
     """Confidence beside accuracy per group of people (mean over seeds, one sd)."""
     groups = [label(g) for g in hall["group"]]
     bars = []
-    for name, column, colour in (("confidence (probability of its top answer)", "top_prob", palette.PINK),
+    for name, column, colour in (("confidence (top answer's share of the candidates' probability)", "top_prob",
+                                  palette.PINK),
                                  ("accuracy", "accuracy", palette.BLUE)):
         bars.append(go.Bar(name=name, x=groups, y=hall[f"{column}_mean"],
                            error_y=dict(type="data", array=hall[f"{column}_sd"].fillna(0)), marker_color=colour,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from engine.stats import NOISE, compare
 from engine.textinput import markdown_text
 from engine.world.phrasing import ANSWER_KIND, PERSON_STATIC, TRAIN
 from engine.world.results import exposure_label
@@ -25,22 +26,18 @@ from engine.world.tuning_results import epochs_to_fit, mean_curves, summary_tabl
 
 RECALL_MEASURES = {  # column in the results -> (label, axis title, axis format)
     "accuracy": ("Accuracy", "share of facts answered right", ".0%"),
-    "top_prob": ("Confidence", "probability of its top answer", ".0%"),
+    "top_prob": ("Confidence", "top answer's share of the candidates' probability", ".0%"),
     "mean_rank": ("Rank of the truth", "mean rank of the true answer (1 = best)", ""),
     "right_kind": ("Right kind", "top next token starts an answer of the right kind", ".0%"),
 }
 HALLUCINATION_GROUPS = ("never read (held out)", "read 1-2 times", "read 4+ times", "all known people")
-NOISE_SDS = 2.0  # a gap counts only beyond this many pooled standard deviations over seeds
 
 
 def clears_noise(a, b) -> bool:
-    """Whether the means of two sets of per-seed values differ by more than NOISE_SDS pooled
-    standard deviations (fewer than two values a side: never)."""
-    a, b = pd.Series(list(a), dtype=float).dropna(), pd.Series(list(b), dtype=float).dropna()
-    if len(a) < 2 or len(b) < 2:
-        return False
-    pooled = ((a.var(ddof=1) + b.var(ddof=1)) / 2) ** 0.5
-    return abs(a.mean() - b.mean()) > NOISE_SDS * pooled
+    """Whether two sets of per-seed values differ beyond the seeds' noise (engine.stats.compare: the
+    mean gap must exceed twice the pooled standard deviation)."""
+    a, b = [float(v) for v in a if v == v], [float(v) for v in b if v == v]
+    return bool(a and b) and compare(a, b) != NOISE
 
 
 def baselines(world, relations=PERSON_STATIC) -> tuple[float, float]:
@@ -377,13 +374,20 @@ def dev_reading(results: dict, *, chance: float | None = None, majority: float |
         v = table[column].get(mix) if mix in table.index else None
         return "n/a" if v is None or v != v else f"{v:.0%}"
 
+    finals = {m: [r["mixes"][m]["curves"]["dev_known"][-1] for r in results["runs"] if m in r["mixes"]]
+              for m in ("known", "unknown")}
+    verdict = compare(finals["unknown"], finals["known"]) if all(finals.values()) else NOISE
+    gap = {"behind": "ends below tuning on known facts by more than the spread over seeds",
+           "ahead": "ends above tuning on known facts by more than the spread over seeds"}.get(
+        verdict, "ends within the noise of tuning on known facts")
     return (
         f"Here, on known facts it was not tuned on: tuned only on known facts the model reaches "
         f"**{at('known', 'dev_best')}** at its best epoch (the best of these same questions' scores, so it "
         f"flatters: no separate set picked the epoch) and ends at **{at('known', 'dev_final')}**; tuned only "
         f"on unknown facts, **{at('unknown', 'dev_best')}** at best and **{at('unknown', 'dev_final')}** at the "
         f"end; half and half, **{at('half', 'dev_best')}** and **{at('half', 'dev_final')}**. Same model, same "
-        "number of pairs and passes: the only difference is whether the answers were already in its weights."
+        f"number of pairs and passes: the only difference is whether the answers were already in its weights, and "
+        f"tuning only on unknown facts {gap}."
         + (f" Blind guessing among the candidates scores about {chance:.0%}" if chance is not None else "")
         + (f", always naming the most common answer {majority:.0%}" if chance is not None and majority is not None
            else "") + ("." if chance is not None else "")
@@ -459,6 +463,16 @@ def fit_alt(results: dict) -> str:
             parts.append(f"{name} {rows['mean'].iloc[0]:.0%} at epoch {int(rows['epoch'].iloc[0])}, "
                          f"{rows['mean'].iloc[-1]:.0%} at epoch {int(rows['epoch'].iloc[-1])}")
     return "Fit of the tuning pairs in the half-and-half mix: " + "; ".join(parts) + "."
+
+
+def after_tuning_caption(results: dict) -> str:
+    """Under the after-tuning numbers: what they are, with their range over mixes and seeds."""
+    rows = [(r["mixes"][m]["curves"]["never_read"][-1], r["mixes"][m]["curves"]["right_kind"][-1])
+            for r in results["runs"] for m in r["mixes"] if m != "none"]
+    never, kind = [a for a, _ in rows if a is not None], [b for _, b in rows if b is not None]
+    span = (f" Over the {len(rows)} tuned runs (mixes × seeds): right {min(never):.0%} to {max(never):.0%}, "
+            f"right kind {min(kind):.0%} to {max(kind):.0%}." if never and kind else "")
+    return "Above: the build's recorded averages (the experiment of section 4), not your copy's numbers." + span
 
 
 def after_tuning_shares(results: dict) -> tuple[float, float] | None:
