@@ -15,7 +15,7 @@ from lessons._charts import GREEN, GREY, PINK, TRAIN, VALIDATION, baseline
 from lessons._ui import bounded_text_area, ensure_source, figure, glossary_links, url_choice
 
 CORPUS_SOURCES = {"shakespeare": "Shakespeare's plays", "bible": "The King James Bible", "bbc-news": "BBC news articles"}
-SOURCES = {"paste": "Text you paste", "corpus": "A slice of the corpus"}
+SOURCES = {"corpus": "Learn from a big text (default)", "paste": "Memorise a short text"}
 SECONDS_MAX = int(min(120, experiment.max_seconds_cap()))
 RULER_COLORS = {"this run": PINK, "ours": GREEN, "published": GREY}
 LEGEND = dict(orientation="h", yanchor="bottom", y=1.02, x=0)
@@ -40,6 +40,11 @@ spelling, no list of words. Watch what appears anyway.
 The model is tiny (a few hundred thousand parameters) and the run is short (about a minute on this
 server's CPU), so it can only learn the surface of one text. The real runs on the ruler at the
 bottom do the same thing with billions of parameters and trillions of tokens.
+
+Two runs to compare. **Learn from a big text** (the default) trains on a long slice of the corpus, read
+only a few times in a minute; real pretraining reads most of its text about once. **Memorise a short
+text** trains on one short passage (yours, or the opening of Alice) read over and over. Each run says
+how many times it read its text, and which of the two, learning or memorising, its numbers show.
 """
 )
 glossary_links("pretraining", "loss", "cross-entropy", "perplexity", "token", "vocabulary", "parameters",
@@ -130,7 +135,7 @@ def loss_figure(snap: snapshot.LabSnapshot) -> go.Figure:
 def meter_figure(snap: snapshot.LabSnapshot) -> go.Figure:
     steps_ = [s.step for s in snap.samples]
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=steps_, y=[s.word_share for s in snap.samples], name="words that are real words",
+    fig.add_trace(go.Scatter(x=steps_, y=[s.word_share for s in snap.samples], name="words found in the training text",
                              mode="lines+markers", line=dict(color=TRAIN)))
     fig.add_trace(go.Scatter(x=steps_, y=[s.copied_share for s in snap.samples],
                              name=f"{meters.NGRAM}-word runs copied verbatim", mode="lines+markers", line=dict(color=PINK)))
@@ -170,6 +175,8 @@ def show(snap: snapshot.LabSnapshot, *, live_view: bool = False) -> None:
         return  # the panel above says where the run stands
     if not snap.active:
         st.markdown(readings.outcome(snap))
+        if paragraph := readings.regime_paragraph(snap):
+            st.markdown(paragraph)
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Step", f"{snap.step:,}")
     c2.metric("Tokens seen", f"{snap.tokens_seen:,}",
@@ -201,7 +208,7 @@ def show(snap: snapshot.LabSnapshot, *, live_view: bool = False) -> None:
     if snap.samples:
         table = pd.DataFrame({
             "step": [s.step for s in snap.samples],
-            "real words": [readings.pct(s.word_share) for s in snap.samples],
+            "words found in the training text": [readings.pct(s.word_share) for s in snap.samples],
             "copied 4-word runs": [readings.pct(s.copied_share) for s in snap.samples],
             "sample": [s.text.replace("\n", " ↵ ") for s in snap.samples],
         })

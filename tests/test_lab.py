@@ -202,8 +202,8 @@ def test_meters_on_a_repeated_text():
     assert meters.copied_share("the dog sat on the log the cat sat", train_grams) == 1.0
     assert meters.copied_share("zq xv the cat wp ok", train_grams) == 0.0
     assert meters.copied_share("too short", train_grams) is None
-    assert meters.real_word_share("the cat zzz", known) == pytest.approx(2 / 3)
-    assert meters.real_word_share("!!!", known) is None
+    assert meters.found_word_share("the cat zzz", known) == pytest.approx(2 / 3)
+    assert meters.found_word_share("!!!", known) is None
 
 
 def test_memorising_a_repeated_text_gives_a_high_copied_share():

@@ -48,8 +48,10 @@ def test_captions_and_paragraphs_from_the_numbers():
     assert readings.model_caption(s).endswith("has read it about 40.0 times.")
     assert readings.model_caption(run(train_tokens=None)) is None
     assert f"now about {math.exp(1.2):,.1f}" in readings.ln_v_paragraph(s)
-    assert "at step 300 (100% real words, 50% of its 4-word runs copied)" in readings.latest_sample_intro(s)
-    assert readings.meter_alt(s).endswith("at step 300: 100% real words, 50% copied runs.")
+    assert ("at step 300 (100% words found in the training text, 50% of its 4-word runs copied)"
+            in readings.latest_sample_intro(s))
+    assert readings.meter_alt(s).endswith("at step 300: 100% words found in the training text, 50% copied runs.")
+    assert "real words" not in readings.latest_sample_intro(s) + readings.meter_alt(s)
     assert readings.pct(None) == "–"
 
 
@@ -69,3 +71,26 @@ def test_compute_paragraph_and_ruler_alt_use_the_ruler_rows():
     empty = scale.ruler_rows(0, 0, include_base=False)
     assert readings.ruler_alt(empty).startswith("Training compute of published runs")
     assert readings.compute_paragraph(run(tokens_seen=0), empty) is None
+
+
+def test_regime_says_memorising_when_validation_turns_up():
+    s = run()  # validation best 2.00 at step 100, then 2.30; training 4.10 -> 1.20
+    assert readings.regime(s) == "memorising"
+    text = readings.regime_paragraph(s)
+    assert text.startswith("What this run shows is **memorising**: the validation loss was lowest (2.00) at step 100")
+    assert "risen since to 2.30" in text and "about 40.0 times" in text and "50% of its latest sample" in text
+
+
+def test_regime_says_learning_when_validation_falls_with_training():
+    s = run(val_points=[(0, 4.1), (100, 3.0), (300, 2.6)], tokens_seen=2_500)
+    assert readings.regime(s) == "learning"
+    text = readings.regime_paragraph(s)
+    assert "**learning**" in text and "(4.10 → 2.60; training 4.10 → 1.20)" in text and "about 2.5 times" in text
+
+
+def test_regime_says_neither_on_a_flat_run():
+    flat = run(train_points=[(0, 4.1), (300, 4.1)], val_points=[(0, 4.1), (300, 4.1)])
+    assert readings.regime(flat) == "early"
+    text = readings.regime_paragraph(flat)
+    assert "does not show either" in text and "learning" not in text and "memorising" not in text
+    assert readings.regime_paragraph(run(val_points=[], train_points=[])) is None

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from apptest_helpers import assert_clean, all_text
 
 from engine import jobs
-from engine.lab import experiment, live, snapshot
+from engine.lab import experiment, live, readings, snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "lessons" / "lab.py")
@@ -22,8 +22,12 @@ def page(monkeypatch):
     monkeypatch.setenv("PRETRAINING_EXPLORER_LAB_PRESET", "tiny")
     monkeypatch.setattr(jobs, "SYSTEM", jobs.JobSystem(max_running=2))  # a fresh cap per test
 
-    def make() -> AppTest:
-        return AppTest.from_file(PAGE, default_timeout=120)
+    def make(source: str | None = "paste") -> AppTest:
+        """The page; most tests are about pasted text ("Memorise a short text"). source=None: the default."""
+        at = AppTest.from_file(PAGE, default_timeout=120)
+        if source:
+            at.query_params["source"] = source
+        return at
 
     return make
 
@@ -60,7 +64,37 @@ def run_until(at: AppTest, predicate, timeout: float = 60.0) -> AppTest:
     return at
 
 
-def test_renders_with_defaults(page):
+def test_the_default_is_a_big_text(page, data_pack):
+    at = page(source=None).run()
+    assert_clean(at)
+    assert at.radio(key="source").value == "corpus" and at.selectbox(key="corpus").value == "shakespeare"
+    assert at.radio(key="source").options == ["Learn from a big text (default)", "Memorise a short text"]
+    assert any(f"first {experiment.CORPUS_SLICE_CHARS:,} characters" in c.value for c in at.caption)
+
+
+def test_the_default_run_learns_its_validation_loss_falls(page, data_pack):
+    """The default (a corpus slice), run with the tiny recipe: the validation loss falls with the training
+    loss, and the page's reading, computed from the run, says it is learning, not memorising."""
+    at = page(source=None)
+    at.query_params["steps"] = "300"
+    at.query_params["seconds"] = "30"
+    at = at.run()
+    at.button(key="start").click().run()
+    job = run_of(at)
+    at = run_until(at, lambda a: not job.view().active, timeout=90)
+    at.run()
+    assert_clean(at)
+    snap = snapshot.snapshot(job.view())
+    assert snap.status == "done" and snap.settings.source == "shakespeare"
+    assert snap.val_points[-1][1] < snap.val_points[0][1] - 0.5
+    assert readings.regime(snap) == "learning"
+    text = all_text(at)
+    assert "What this run shows is **learning**" in text
+    assert f"{snap.val_points[0][1]:.2f} → {snap.val_points[-1][1]:.2f}" in text
+    assert "words found in the training text" in at.dataframe[0].value.columns
+
+
+def test_renders_with_pasted_text(page):
     at = page().run()
     assert_clean(at)
     assert at.title[0].value == "Pretraining lab"
@@ -88,8 +122,7 @@ def test_corpus_source_reads_a_slice(page, data_pack):
 
     if not datapack.is_available("shakespeare"):
         pytest.skip("the shakespeare source is not fetched")
-    at = page()
-    at.query_params["source"] = "corpus"
+    at = page(source="corpus")
     at.query_params["corpus"] = "shakespeare"
     at = at.run()
     assert_clean(at)

@@ -18,7 +18,7 @@ import numpy as np
 from engine import jobs
 from engine.lab.experiment import (LabInputError, LabSettings, job_seconds, prepare, training_seconds,
                                    training_steps)
-from engine.lab.meters import copied_share, ngrams, real_word_share, words
+from engine.lab.meters import copied_share, ngrams, found_word_share, words
 from engine.lab.snapshot import Sample
 from engine.models import MODEL_LOCK, new_model, param_count
 from engine.presets import get_preset
@@ -90,7 +90,7 @@ class LabRun:
 
         def take_sample(step: int, tokens_seen: int) -> None:
             text = sample(model, prompt_ids, data.vocab, length=length, context=preset.context, seed=settings.seed)
-            ctx.append("samples", Sample(step, tokens_seen, text, real_word_share(text, known),
+            ctx.append("samples", Sample(step, tokens_seen, text, found_word_share(text, known),
                                          copied_share(text, train_grams)))
             last["sample"] = step
 

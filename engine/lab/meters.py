@@ -1,4 +1,4 @@
-"""Two meters on a lab sample: how many of its words are real words of the training text, and
+"""Two meters on a lab sample: how many of its words are found in the training text, and
 how many of its word 4-grams are copied from it verbatim (the sign of memorising).
 
 Words are runs of letters and digits, lower-cased; "Rabbit's" stays one word. Not handled:
@@ -22,7 +22,7 @@ def ngrams(seq: list[str], n: int = NGRAM) -> list[tuple[str, ...]]:
     return [tuple(seq[i : i + n]) for i in range(len(seq) - n + 1)]
 
 
-def real_word_share(sample: str, known_words: set[str]) -> float | None:
+def found_word_share(sample: str, known_words: set[str]) -> float | None:
     """Share of the sample's words that occur somewhere in the training text; None if it has no words."""
     ws = words(sample)
     return sum(w in known_words for w in ws) / len(ws) if ws else None

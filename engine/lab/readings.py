@@ -65,7 +65,8 @@ def meter_alt(snap: LabSnapshot) -> str:
     last = snap.samples[-1] if snap.samples else None
     alt = "Two shares of each sample against step: words found in the training text, and four-word runs copied from it"
     if last is not None:
-        alt += f"; at step {last.step:,}: {pct(last.word_share)} real words, {pct(last.copied_share)} copied runs"
+        alt += (f"; at step {last.step:,}: {pct(last.word_share)} words found in the training text, "
+                f"{pct(last.copied_share)} copied runs")
     return alt + "."
 
 
@@ -110,7 +111,8 @@ def latest_sample_intro(snap: LabSnapshot) -> str | None:
     return (
         "Every checkpoint, the model continues the same start (in bold) with the same random seed, so the "
         f"samples differ only because the weights changed. Latest, at step {last.step:,} "
-        f"({pct(last.word_share)} real words, {pct(last.copied_share)} of its {NGRAM}-word runs copied):"
+        f"({pct(last.word_share)} words found in the training text, {pct(last.copied_share)} of its {NGRAM}-word "
+        "runs copied):"
     )
 
 
@@ -126,8 +128,7 @@ def memorising_paragraph(snap: LabSnapshot) -> str:
         f"Second, the samples start **copying**: we cut each sample into runs of {NGRAM} words and count "
         f"how many appear word for word in the training text. By chance that is rare: the held-out tenth, real "
         f"text from the same source, shares {pct(snap.reference_copied_share)} of its {NGRAM}-word runs with "
-        f"the rest. A sample far above that line is reciting. Short texts are memorised quickly; the corpus slice "
-        f"is long enough that the model mostly learns patterns instead."
+        f"the rest. A sample far above that line is reciting."
     )
 
 
@@ -145,3 +146,47 @@ def compute_paragraph(snap: LabSnapshot, rows: list[dict]) -> str | None:
         "backward pass, per parameter per token). * GPT-2's paper gives no token count; about 10B is our "
         "estimate from the size of its WebText data."
     )
+
+
+def passes(snap: LabSnapshot) -> float:
+    """How many times the run has read its training text (tokens seen over its length)."""
+    return snap.tokens_seen / snap.train_tokens if snap.train_tokens else 0.0
+
+
+def regime(snap: LabSnapshot) -> str:
+    """What this run shows, from its losses: "memorising" (the validation loss turned up from its best while
+    training went on), "learning" (the validation loss fell with the training loss and is at or near its
+    best), or "early" (too few points, or the validation loss has not fallen below its start)."""
+    if len(snap.val_points) < 2 or len(snap.train_points) < 2:
+        return "early"
+    if validation_rising(snap):
+        return "memorising"
+    v0, v1 = snap.val_points[0][1], snap.val_points[-1][1]
+    t0, t1 = snap.train_points[0][1], snap.train_points[-1][1]
+    return "learning" if v1 < v0 - RISE and t1 < t0 - RISE else "early"
+
+
+def regime_paragraph(snap: LabSnapshot) -> str | None:
+    """Which of the two the reader sees in this run, learning or memorising, with the numbers behind it;
+    None before the run has any loss point."""
+    if not snap.val_points or not snap.train_points:
+        return None
+    kind = regime(snap)
+    v0, v1 = snap.val_points[0][1], snap.val_points[-1][1]
+    t0, t1 = snap.train_points[0][1], snap.train_points[-1][1]
+    read = f"The model read its training text about {passes(snap):,.1f} times."
+    last = snap.samples[-1] if snap.samples else None
+    copied = (f" {pct(last.copied_share)} of its latest sample's {NGRAM}-word runs are copied from the training "
+              f"text (the held-out text's own share: {pct(snap.reference_copied_share)})."
+              if last is not None and last.copied_share is not None else "")
+    if kind == "learning":
+        return (f"What this run shows is **learning**: the validation loss, on text the model never trained on, "
+                f"fell with the training loss ({v0:.2f} → {v1:.2f}; training {t0:.2f} → {t1:.2f}), so what it "
+                f"learnt carries over to new text from the same source. {read}{copied}")
+    if kind == "memorising":
+        best = snap.best_val
+        return (f"What this run shows is **memorising**: the validation loss was lowest ({best[1]:.2f}) at step "
+                f"{best[0]:,} and has risen since to {v1:.2f}, while the training loss fell to {t1:.2f}: the model "
+                f"got better at this text and worse at text like it. {read}{copied}")
+    return (f"This run does not show either yet: the validation loss went from {v0:.2f} to {v1:.2f}, the "
+            f"training loss from {t0:.2f} to {t1:.2f}. {read}")
