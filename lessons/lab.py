@@ -42,7 +42,7 @@ server's CPU), so it can only learn the surface of one text. The real runs on th
 bottom do the same thing with billions of parameters and trillions of tokens.
 
 Two runs to compare. **Learn from a big text** (the default) trains on a long slice of the corpus, read
-only a few times in a minute; real pretraining reads most of its text about once. **Memorise a short
+only a few times in a minute; real pretraining reads most of its text once or less. **Memorise a short
 text** trains on one short passage (yours, or the opening of Alice) read over and over. Each run says
 how many times it read its text, and which of the two, learning or memorising, its numbers show.
 """
