@@ -144,3 +144,9 @@ def test_after_tuning_caption_labels_recorded_averages_with_their_range(tuning):
     assert text.startswith("Above: the build's recorded averages") and "not your copy's numbers" in text
     finals = [r["mixes"][m]["curves"]["right_kind"][-1] for r in tuning["runs"] for m in r["mixes"] if m != "none"]
     assert f"right kind {min(finals):.0%} to {max(finals):.0%}" in text
+
+
+def test_the_recall_table_shows_a_spread_beside_every_mean():
+    table = rd.recall_table(wr.load_results()["recall_mean"])
+    means = [c for c in table.columns if c.endswith("_mean")]
+    assert means and all(c.replace("_mean", "_sd") in table.columns for c in means)

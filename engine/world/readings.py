@@ -106,8 +106,8 @@ def recall_caption(rebuild: str) -> str:
             f"Chance: one over the number of candidate answers. Rebuild: `{rebuild}`.")
 
 
-RECALL_TABLE_COLUMNS = ("style", "mentions", "probes", "accuracy_mean", "accuracy_sd", "top_prob_mean",
-                        "mean_rank_mean", "right_kind_mean", "chance")
+RECALL_TABLE_COLUMNS = ("style", "mentions", "probes", "accuracy_mean", "accuracy_sd", "top_prob_mean", "top_prob_sd",
+                        "mean_rank_mean", "mean_rank_sd", "right_kind_mean", "right_kind_sd", "chance")
 
 
 def recall_table(mean: pd.DataFrame) -> pd.DataFrame:
