@@ -23,11 +23,11 @@ from engine.paths import ASSETS_DIR, atomic_write_text, cache_dir
 from engine.presets import get_preset
 from engine.pretrain_cli import pretrain
 
-TARGETS = ("tokenizer", "base", "transfer", "world", "world-tuning")
+TARGETS = ("tokenizer", "base", "transfer", "transfer-calibration", "world", "world-tuning")
 # Targets built by their own module: module.main(argv) -> int parses the rest of the command line.
 # Imported by name when asked for (they are big, and they import this module's neighbours).
-DELEGATED = {"transfer": "engine.transfer.build", "world": "engine.world.build",
-             "world-tuning": "engine.world.tuning_build"}
+DELEGATED = {"transfer": "engine.transfer.build", "transfer-calibration": "engine.transfer.calibration",
+             "world": "engine.world.build", "world-tuning": "engine.world.tuning_build"}
 SAMPLE_PROMPTS = ("ROMEO:\n", "And God said", "The government said", "dog (n.):")
 __all__ = ["BASE_SNAPSHOTS", "TARGETS", "DELEGATED", "build_tokenizer", "build_base", "evaluate_snapshots"]
 

@@ -3,7 +3,7 @@
 For every task and every try-it classifier (engine.transfer.tryit, 32 labelled examples per class,
 seed 0), label each text of the same fixed test subset the results use (stratified, seed 0, at
 most 500) and group the answers by the confidence given: how often is an answer given at >= 99%
-right? `python -m engine.transfer.calibration` writes assets/transfer/calibration.json (with its
+right? `python -m engine build transfer-calibration` writes assets/transfer/calibration.json (with its
 manifest); `load` reads it for the page and `reading` says it in words.
 Not handled: recalibrating the classifiers (temperature scaling); this only measures them.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 from engine.paths import ASSETS_DIR, atomic_write_text
 
 CALIBRATION_FILE = ASSETS_DIR / "transfer" / "calibration.json"
-COMMAND = "python -m engine.transfer.calibration"
+COMMAND = "python -m engine build transfer-calibration"
 BINS = ((0.0, 0.7), (0.7, 0.9), (0.9, 0.99), (0.99, 1.01))  # confidence bins; the last is ">= 99%"
 
 
@@ -99,9 +99,20 @@ def frame(by_approach: dict) -> dict[str, list]:
     return cols
 
 
+def main(argv: list[str] | None = None) -> int:
+    """`python -m engine build transfer-calibration [-- TASK ...]`: measure and write the file."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m engine build transfer-calibration", description=__doc__.splitlines()[0])
+    ap.add_argument("tasks", nargs="*", help="tasks to measure (default: all three)")
+    args = ap.parse_args(argv)
+    built = measure(args.tasks or None)
+    atomic_write_text(CALIBRATION_FILE, json.dumps(built, indent=1) + "\n")
+    print(f"wrote {CALIBRATION_FILE}")
+    return 0
+
+
 if __name__ == "__main__":
     import sys
 
-    built = measure(sys.argv[1:] or None)
-    atomic_write_text(CALIBRATION_FILE, json.dumps(built, indent=1) + "\n")
-    print(f"wrote {CALIBRATION_FILE}")
+    sys.exit(main())
