@@ -156,7 +156,8 @@ with p1:
 with p2:
     model_name = url_choice(st.selectbox, "Model", model_labels, key="model")
 phrasing = url_choice(st.radio, "Ask in", PHRASINGS, key="phrasing", horizontal=True,
-                      help="The trained phrasing is a sentence the model read; the new ones never occur in training.")
+                      help="The trained phrasing is a training wording (read with many people, not always with this "
+                           "one); the new ones never occur in training.")
 or_stop(_models.world_model, model_name, WORLD_ROOT, build)  # a broken model file says so here
 card = wr.person_card(world, person)
 documents = card["documents"]
@@ -250,7 +251,7 @@ st.markdown(
     """
 SmolLM2-135M-Instruct is a real model, pretrained by Hugging Face on trillions of tokens of web text and
 then tuned as an assistant. Give it a town that does not exist and it continues the sentence as if the
-town were real: the same gap, filled the same way.
+town were real.
 """
 )
 ask_smol = st.toggle("Ask SmolLM2 (loads a 135M-parameter model, about 20 seconds the first time)", key="smol",
@@ -271,9 +272,8 @@ if ask_smol:
         figure(figures.answer_bars(res["top"], tokens=True, palette=_charts), alt=figures.smollm_tokens_alt(res),
                key="smol-bars")
         st.markdown(
-            "Nothing here says *no such town*. The likeliest next words are the ones that follow such "
-            "sentences about real towns. Try the sentence with a real town, then with one you made up: the "
-            "shape of the answer barely changes."
+            "Nothing here says *no such town*: the model continues the sentence anyway. Try the sentence with "
+            "a real town, then with one you made up, and compare the two answers."
         )
 else:
     st.caption("Switch the toggle on to load the model and ask it.")

@@ -221,8 +221,8 @@ st.header("3 · Fluent and wrong about people it never read")
 st.markdown(
     """
 Some people of the world were left out of every document. After tuning, the model answers questions
-about them exactly as it answers about anyone else: a town for *where*, a year for *when*, in the tuned
-form, without a hint of doubt. Tuning taught it what an answer looks like; the fact itself was never
+about them in the same form as about anyone else: a town for *where*, a year for *when*, with no sign
+of doubt (how often, and how rarely right, is measured below). Tuning taught it what an answer looks like; the fact itself was never
 in its text, and a few question-answer pairs cannot put it there. That is a hallucination.
 """
 )
@@ -254,7 +254,7 @@ st.markdown(
     f"""
 The experiment behind this section tunes the same model on each mix, for many passes (*epochs*) over
 the same pairs, and after every epoch asks it questions it was not tuned on: facts of other people that
-the model knew before tuning (in the words they were written in, it got them right). {GEKHMAN}
+the model knew before tuning (asked in the trained phrasing, it got them right). {GEKHMAN}
 At epoch 0 the model has not yet learned the question format, so it is near chance even on facts it
 knows; the first passes teach the format. What matters is where each line goes after that.
 """
