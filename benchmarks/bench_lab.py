@@ -53,7 +53,7 @@ def main() -> None:
               f"last {s.val_points[-1][1]:.2f}")
         picks = sorted({round(i * (len(s.samples) - 1) / 4) for i in range(5)})  # five spread over the run
         for sample in [s.samples[i] for i in picks]:
-            print(f"  step {sample.step:>5}: real words {sample.word_share or 0:.0%}, copied 4-word runs "
+            print(f"  step {sample.step:>5}: words found in the training text {sample.word_share or 0:.0%}, copied 4-word runs "
                   f"{sample.copied_share or 0:.0%}: {s.prompt + sample.text[:110]!r}")
         print(f"  held-out text's own copied share: {s.reference_copied_share or 0:.0%}")
     print(f"\nwall time {wall:.1f} s, load average at end: {os.getloadavg()[0]:.1f}")
