@@ -4,6 +4,7 @@
     lm = load_world_model("seed-0")           # a fresh float32 copy each call: cache it read-only
     results = load_results()                  # pandas tables: recall, hallucination, cutoff
     answer_distribution(lm, world, "F00012")  # the model's candidates for a fact, best first
+    recall_by_wording({"seed-0": lm}, world)  # trained-phrasing recall: was its wording among the fact's own?
 
 Models: seed-0, seed-1, seed-2 (read every document; training seeds of one
 world) and cutoff-2028, cutoff-2032, cutoff-2036 (read documents up to that

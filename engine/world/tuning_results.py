@@ -4,6 +4,7 @@ and the tables the page and the docs draw from it.
     results = load_results()                 # or TuningResultsError naming the rebuild command
     mean_curves(results, "dev_known")        # mean and sd over seeds, per mix and epoch
     summary_table(results); epochs_to_fit(results)
+    fact_for_question(world, "Which company employed Dara Voskell?")  # the fact any wording asks about
 
 Not handled: building them (engine.world.tuning_build) or sentences about them (engine.world.readings).
 """
