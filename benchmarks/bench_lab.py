@@ -4,7 +4,7 @@ Runs one lab job exactly as the page starts it (the "lab" recipe, character
 vocabulary, 60 s, the default Alice passage) and prints the start loss, ln V,
 the loss at the end, the best validation loss, and the samples' meters.
 
-    python benchmarks/bench_lab.py [--seconds 60] [--vocab characters|bpe] [--text FILE] [--jobs 1]
+    python benchmarks/bench_lab.py [--seconds 60] [--vocab characters|bpe] [--text FILE | --corpus NAME] [--jobs 1]
 
 --jobs 2 starts two identical runs at once (the server-wide cap, PRETRAINING_EXPLORER_JOBS, is 2
 by default), to see what each gets when two readers train together.
@@ -27,11 +27,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--vocab", default="characters", choices=list(vocab.VOCABULARIES))
     parser.add_argument("--text", type=Path, help="train on this file instead of the default passage")
+    parser.add_argument("--corpus", help="train on a corpus slice instead, as the page's default does "
+                                         "(e.g. shakespeare: its first 200,000 characters)")
     parser.add_argument("--jobs", type=int, default=1)
     args = parser.parse_args()
 
-    text = args.text.read_text("utf-8") if args.text else experiment.DEFAULT_TEXT
-    settings = experiment.LabSettings(text=text, vocabulary=args.vocab, max_seconds=args.seconds)
+    if args.corpus:
+        text, source = experiment.corpus_slice(args.corpus), args.corpus
+    else:
+        text, source = (args.text.read_text("utf-8") if args.text else experiment.DEFAULT_TEXT), "your text"
+    settings = experiment.LabSettings(text=text, source=source, vocabulary=args.vocab, max_seconds=args.seconds)
     print(f"cpu cores: {os.cpu_count()}, load average at start: {os.getloadavg()[0]:.1f}")
     t0 = time.perf_counter()
     jobs = [live.start(settings) for _ in range(args.jobs)]
