@@ -131,7 +131,7 @@ if results is not None and task_name in results["tasks"]:
     title, cells = readings.headline(results, task_name, per_class_key, metric)
     st.markdown(title)
     for col, (name, value, delta, colour) in zip(st.columns(4), cells):
-        col.metric(name, value, delta=delta, delta_color=colour)
+        col.metric(name, value, delta=delta, delta_color=colour, delta_arrow="auto" if colour != "off" else "off")
     st.dataframe(pd.DataFrame(readings.balance_table(info)), hide_index=True, width="stretch")
     st.caption(readings.task_caption(info))
 elif results is not None:
