@@ -23,11 +23,12 @@ def rgba(hex_color: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def baseline(fig, value: float, label: str, *, axis: str = "y") -> None:
-    """A dashed grey line at a baseline (chance, majority class, ln V) with its name on it."""
+def baseline(fig, value: float, label: str, *, axis: str = "y", position: str = "top left") -> None:
+    """A dashed grey line at a baseline (chance, majority class, ln V) with its name on it. Two close
+    baselines: put the lower one's name "bottom right", so the names do not overlap."""
     if axis == "y":
         fig.add_hline(y=value, line=dict(color=BASELINE, dash="dash", width=1.5), annotation_text=label,
-                      annotation_position="top left", annotation_font_color=BASELINE)
+                      annotation_position=position, annotation_font_color=BASELINE)
     else:
         fig.add_vline(x=value, line=dict(color=BASELINE, dash="dash", width=1.5), annotation_text=label,
                       annotation_position="top right", annotation_font_color=BASELINE)

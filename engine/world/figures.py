@@ -89,7 +89,8 @@ def recall_chart(mean, per_seed, measure: str, axis_title: str, axis_format: str
             mode="markers", marker=dict(color=colour, size=5, opacity=0.45), showlegend=False,
             hovertemplate="%{x}: %{y:.3f} (" + "seed %{text})<extra></extra>", text=dots["seed"].astype(str)))
     if measure == "accuracy" and len(mean):
-        palette.baseline(fig, float(mean["chance"].mean()), f"guessing: {float(mean['chance'].mean()):.0%}")
+        palette.baseline(fig, float(mean["chance"].mean()), f"guessing: {float(mean['chance'].mean()):.0%}",
+                         position="bottom right")  # below its line: the majority's name sits above its own
         if majority is not None:
             palette.baseline(fig, majority, f"most common answer: {majority:.0%}")
     fig.update_layout(
@@ -114,7 +115,8 @@ def hallucination_bars(hall, *, palette, chance: float | None = None, majority: 
     fig = go.Figure(bars)
     for value, name in ((chance, "guessing"), (majority, "most common answer")):
         if value is not None:
-            palette.baseline(fig, value, f"{name}: {value:.0%}")
+            palette.baseline(fig, value, f"{name}: {value:.0%}",
+                             position="bottom right" if name == "guessing" else "top left")
     fig.update_layout(barmode="group", yaxis=dict(tickformat=".0%", range=[0, 1.05], title="mean over seeds"),
                       legend=dict(orientation="h", y=1.02, yanchor="bottom"), height=400,
                       margin=dict(l=10, r=10, t=40, b=10))
@@ -285,7 +287,8 @@ def dev_curves(results: dict, *, palette, chance: float | None = None, majority:
                                      hovertemplate="epoch %{x}: %{y:.0%}<extra>" + name + "</extra>"))
     for value, name in ((chance, "guessing"), (majority, "most common answer")):
         if value is not None:
-            palette.baseline(fig, value, f"{name}: {value:.0%}")
+            palette.baseline(fig, value, f"{name}: {value:.0%}",
+                             position="bottom right" if name == "guessing" else "top left")
     fig.update_layout(height=380, margin=dict(l=10, r=10, t=10, b=40),
                       xaxis=dict(title="epoch (passes over the tuning pairs)", tickmode="linear", tick0=0,
                                  dtick=max(1, int(dev["epoch"].max()) // 10) if len(dev) else 1),
