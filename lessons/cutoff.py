@@ -1,6 +1,6 @@
-"""Knowledge cutoff: models that read the generated world's documents only up to a date know its events up to
-that date, answer later questions with the latest thing they read, and learn from a document in the prompt
-without any change to their weights. Reads top to bottom like the lesson."""
+"""Knowledge cutoff: models that read the generated world's documents only up to a date know some of its events
+up to that date and few after it, still answer later questions, and a document in the prompt changes no weight.
+Every sentence about a measurement comes from engine.world.cutoff_readings. Reads top to bottom like the lesson."""
 from __future__ import annotations
 
 import pandas as pd
@@ -11,7 +11,8 @@ from lessons._ui import bounded_text_area, figure, glossary_links, next_pages, u
 
 from engine import settings, textinput  # noqa: E402
 from engine.world import events as world_events  # noqa: E402
-from engine.world import figures, readings  # noqa: E402
+from engine.world import cutoff_readings as readings  # noqa: E402
+from engine.world import figures  # noqa: E402
 from engine.world import results as wr  # noqa: E402
 
 md = textinput.markdown_text  # world, model and reader text made inert for st.markdown
@@ -53,14 +54,13 @@ st.markdown(
     """
 A model learns facts from one place only: the text it read in pretraining. That text was collected up
 to some day, and nothing written after it is in the weights. This day is the model's **knowledge
-cutoff**. Ask about something that happened later and the model does not say "I don't know": it answers
-with what it *did* read, which is usually the last thing it heard on the subject, now out of date.
+cutoff**. Ask about something that happened later and the model does not say "I don't know": it still
+answers, with something it *did* read or just a guess. Section 3 measures which.
 
 Here you can watch this on small models trained by this project on a made-up world: people, towns and
 organisations, with news items, notices and letters dated from 2020 to 2040 (every name is invented and
-checked against lists of real ones). One model read the documents dated up to its first cutoff; it was
-then trained further on each later slice of the timeline and saved at each cutoff, so the variants
-differ only in how far along the timeline they read.
+checked against lists of real ones). One model read the documents dated up to its first cutoff, then was
+trained further on each later slice and saved at each cutoff: the variants differ only in how far they read.
 """
 )
 glossary_links("knowledge-cutoff", "pretraining", "parameters", "context-window", "retrieval", "exposure")
@@ -85,11 +85,8 @@ event_rows = {r["fact_id"]: r for _, r in events.iterrows()}
 
 # ---------------------------------------------------------------- 1. the timeline
 st.header("1 · The world's timeline and each model's cutoff")
-st.markdown(
-    "Each dot is an event of the world: someone moved to a new town, or a town elected a mayor. "
-    "The dashed lines are the cutoffs: a model read only the documents dated left of its line. "
-    "Pick an event below; it is drawn as a star."
-)
+st.markdown("Each dot is an event of the world: someone moved to a new town, or a town elected a mayor. The dashed "
+            "lines are the cutoffs: a model read only the documents dated left of its line. The chosen event is a star.")
 event_labels = {fid: f"{r['date']} · {world_events.event_sentence(r)}" for fid, r in event_rows.items()}
 try:
     example = default_event(str(WORLD_DIR), key, tuple(variants))
@@ -109,8 +106,8 @@ st.header("2 · Ask every model about this event")
 probe = world.cloze_probes(event)[0]["prompt"]
 st.markdown(
     f"Each model continues the sentence **{md(probe)} …** and we read its probability for every town of "
-    "the world. The truth is green; the town the model last read about this person before its cutoff "
-    "(an earlier move or election, else the birthplace) is amber."
+    "the world. The truth is green. Amber is the newest other town the model read for this person (another move "
+    "or election, else the birthplace), not necessarily in the last document it read about them."
 )
 answers, read_of, latest_of = {}, {}, {}
 for n in variants:
@@ -120,12 +117,14 @@ for n in variants:
         stop_with(exc)
     read, latest = reading_until(cutoff_of[n], str(WORLD_DIR), key)
     read_of[n], latest_of[n] = read.get(fact_id, 0), latest.get(fact_id)
-summary = wr.answers_by_model(answers, event, cutoff_of, read_of, latest_of)
+summary = readings.answer_rows(answers, event, cutoff_of, read_of, latest_of)
 sub = figures.answers_per_model(answers, {n: f"{n}: {variant_label[n]}" for n in variants}, event["answer"],
                                 latest_of, palette=_charts)
 figure(sub, alt=figures.answers_per_model_alt(summary, event["answer"]), key="variants")
 st.dataframe(pd.DataFrame(summary), hide_index=True, width="stretch",
              column_config={"probability": st.column_config.NumberColumn(format="%.2f")})
+if note := readings.example_note(summary, results["cutoff"]):
+    st.markdown(note)
 st.caption(
     "Mentions read: how many documents up to the model's cutoff state this event. Read zero times, the "
     "event is simply not in the model; it still answers with a town, because towns are what follow this "
@@ -134,6 +133,8 @@ st.caption(
 
 # ---------------------------------------------------------------- 3. measured over every event
 st.header("3 · Measured over every event")
+chance = readings.town_chance(len(world.answers_of_kind("town")))
+majority = readings.majority_share(events["answer"])
 by_year = results["cutoff_by_year"]
 table = results["cutoff"]
 if by_year.empty or table.empty or not set(variants) & set(by_year.get("model", [])):
@@ -141,22 +142,23 @@ if by_year.empty or table.empty or not set(variants) & set(by_year.get("model", 
 else:
     st.markdown(
         "The same question for every event of the world, asked with the sentence the documents use. "
-        "Each line is one model's accuracy by the year of the event. A model whose knowledge stops at its "
-        "cutoff is right on events up to its dashed line and wrong after it, because what comes later was never "
-        "in its text."
+        "Each line is one model's accuracy by the year of the event; the grey line is a random town's."
     )
-    figure(figures.accuracy_by_year(by_year, variants, cutoff_of, variant_label, colour),
-           alt=readings.by_year_alt(table, variants), key="by-year")
+    fig = figures.accuracy_by_year(by_year, variants, cutoff_of, variant_label, colour)
+    _charts.baseline(fig, chance, f"guessing {chance:.0%}", position="bottom right")
+    figure(fig, alt=readings.by_year_alt(table, variants) + f" A random town is right {chance:.0%}.", key="by-year")
     st.caption("Events just before a cutoff are known less well than older ones: news about an event keeps "
                "appearing for up to three years after it, so a model with an early cutoff read fewer of its "
                "mentions. Each point is the events of one year (a few to a few dozen), so the lines are noisy.")
     rows = readings.cutoff_rows(table, variants, cutoff_of)
-    st.markdown(readings.cutoff_reading(rows))
-    figure(figures.cutoff_bars(rows, variant_label, palette=_charts), alt=readings.cutoff_bars_alt(rows),
-           key="cutoff-bars")
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format="%.2f") for c in rows[0] if c not in
-                                ("model", "cutoff")})
+    st.markdown(readings.cutoff_reading(rows, chance=chance, majority=majority))
+    fig = figures.cutoff_bars(rows, variant_label, palette=_charts)
+    _charts.baseline(fig, chance, f"guessing {chance:.0%}", position="bottom right")
+    _charts.baseline(fig, majority, f"most common answer {majority:.0%}")
+    figure(fig, alt=readings.cutoff_bars_alt(rows) + f" Guessing: {chance:.0%}; the most common answer: "
+           f"{majority:.0%}.", key="cutoff-bars")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
+        c: st.column_config.NumberColumn(format="%.2f") for c in readings.CUTOFF_COLUMNS})
     st.caption(readings.cutoff_caption(results.get("meta") or {}, wr.REBUILD_COMMAND))
 
 # ---------------------------------------------------------------- 4. a tool at inference
@@ -164,14 +166,14 @@ st.header("4 · A tool at inference: put the news in the prompt")
 st.markdown(
     """
 Assistants that know about yesterday do not retrain overnight. A search or retrieval tool finds a
-recent text and pastes it into the prompt, in front of the question. The model reads it like any other
-text and can use it for this one answer. Its weights, the numbers learned in pretraining, stay exactly
-as they were: close the chat and the news is gone.
-
-Below, the model that read the least gets a document from after its cutoff in front of the same
-question. The fingerprint beside each answer is a hash of every weight of the model.
+recent text and pastes it into the prompt, in front of the question. A model that learned to read its
+prompt can use it for this one answer; its weights, the numbers learned in pretraining, stay exactly as
+they were. Below, a model gets a document from after its cutoff in front of the same question; the
+fingerprint beside each answer is a hash of every weight of the model.
 """
 )
+if tool_words := readings.tool_reading(results["cutoff"], variants[0], variants, chance=chance):
+    st.markdown(tool_words)
 tool_model = url_choice(st.selectbox, "Model", {n: f"{n} ({variant_label[n]})" for n in variants},
                         key="tool_model", default=variants[0])
 try:
@@ -181,8 +183,8 @@ except KeyError:
 default_doc = source_doc["text"] if source_doc else ""
 if event["date"] <= cutoff_of[tool_model]:
     st.info(f"This event ({event['date']}) is before this model's cutoff ({cutoff_of[tool_model]}): it may "
-            "already know it. Pick a later event above, or a model with an earlier cutoff, to see a document "
-            "add what the weights lack.", icon=":material/info:")
+            "already know it. Pick a later event above, or a model with an earlier cutoff, to see what a "
+            "document does for an event the weights lack.", icon=":material/info:")
 # A new event brings its own document (unless the reader arrived with an edited one in the link).
 if st.session_state.get("doc_event") not in (None, fact_id):
     st.session_state["doc"] = default_doc
@@ -216,13 +218,13 @@ for col, side, title, hash_key in ((c1, "without", "Question alone", "hash_befor
         st.metric("Answer", answer, f"{p:.0%} sure, {right}", delta_color="green" if right == "right" else "red",
                   delta_arrow="off")
         st.caption(f"Weights' fingerprint (sha256): `{ctx[hash_key][:16]}…`")
-same = ctx["hash_before"] == ctx["hash_after"]
-changed = ctx["without"]["candidates"][0][0] != ctx["with"]["candidates"][0][0]
-if same:
-    st.success("The two fingerprints are identical: " + (
-        "the document changed the answer, not the model." if changed else
-        "the model is the same. This time the document did not change its answer either: below, why, and a "
-        "real model that does read it."), icon=":material/check_circle:")
+after = ctx["with"]["candidates"][0][0]
+changed = ctx["without"]["candidates"][0][0] != after
+if ctx["hash_before"] == ctx["hash_after"]:
+    st.success("The two fingerprints are identical: the model is the same. " + (
+        "The document moved its answer, here to a wrong town." if changed and after != event["answer"] else
+        "The document moved its answer, here to the right town." if changed else
+        "The document did not change its answer."), icon=":material/check_circle:")
 else:  # never expected: with_context only reads the model
     st.warning("The weights' fingerprint changed while answering; that should never happen.")
 
@@ -236,15 +238,11 @@ st.caption("Bars not shown were below the top five of that prompt.")
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def cached_real_answers(_lm, document: str, fact_id: str) -> dict:
-    """SmolLM2's town scores with and without the document (the shared copy; read only)."""
+def cached_real_answers(_lm, document: str, fact_id: str) -> dict:  # the shared SmolLM2; read only
     return wr.smollm_with_context(_lm, world, document, fact_id)
 
 
-st.subheader("The same with a real model")
-tool_words = readings.tool_reading(results["cutoff"], tool_model)
-if tool_words is not None:
-    st.markdown(tool_words)
+st.subheader("The same with a real model: SmolLM2-135M-Instruct (the numbers above are our world models')")
 st.markdown(
     "SmolLM2-135M-Instruct is a real model, pretrained by Hugging Face on trillions of tokens. It has never "
     "heard of this made-up world. Give it the same sentence, with and without the document above, and see how it "
@@ -275,8 +273,10 @@ if ask_real:
                            f"Weights' fingerprint (sha256): `{h[:16]}…`")
         figure(figures.smollm_town_bars(real, truth, TOP, palette=_charts),
                alt=figures.smollm_town_alt(probe, real, truth), key="real-tool")
-        st.caption("SmolLM2 never saw this world, so every town is spelled in several word pieces; each town's "
-                   "score is the probability of all its pieces after the sentence, shared out over the towns.")
+        st.markdown(readings.smollm_event_reading(real, len(real["without"]["candidates"])))
+        st.caption("SmolLM2 never read about this world, so the question alone gives it nothing to tell the towns "
+                   "apart: each town's score is the probability of all its word pieces after the sentence, and in "
+                   "our survey one name won every event (docs/CUTOFF_AND_TUNING_PAGES.md).")
 else:
     st.caption("Switch the toggle on to load the model and ask it.")
 
@@ -285,11 +285,11 @@ st.header("What to keep in mind")
 st.markdown(
     """
 - A model's knowledge is frozen at the last date of its pretraining text. Ask about later events and it
-  answers with the last thing it read, with no sign that the world has moved on.
-- Retrieval and other tools add knowledge *at inference*: the text sits in the prompt for one answer.
-  The weights do not change, so the next conversation starts from the old cutoff again.
-- A text in the prompt is only as good as the text: a model that trusts its context will repeat a wrong
-  document just as readily (write a wrong town into the document above and ask SmolLM2).
+  still answers, with no sign that the world has moved on; section 3 shows how often that answer is the
+  person's older town (sometimes, not usually).
+- Retrieval and other tools add text *at inference*: it sits in the prompt for one answer, and helps only
+  a model that learned to read its prompt (our tiny world models did not). The weights do not change, so
+  the next conversation starts from the old cutoff again.
 """
 )
 next_pages(

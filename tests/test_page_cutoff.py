@@ -53,6 +53,33 @@ def test_renders_with_committed_artifacts(monkeypatch):
     assert any("fingerprints are identical" in s.value for s in at.success)
 
 
+def test_page_states_the_measured_numbers_and_no_overclaim(monkeypatch, world, variants):
+    """Issue 11: the page says what the committed results show, beside chance, and labels its example."""
+    from engine.world import cutoff_readings as cr
+    from engine.world import events as we
+
+    monkeypatch.delenv(ENV, raising=False)
+    at = make().run()
+    assert_clean(at)
+    text = all_text(at)
+    table = wr.load_results()["cutoff"]
+    ordered = sorted(variants, key=wr.model_cutoff)
+    rows = cr.cutoff_rows(table, ordered, {n: wr.model_cutoff(n) for n in ordered})
+    chance = cr.town_chance(len(world.answers_of_kind("town")))
+    assert cr.cutoff_reading(rows, chance=chance, majority=cr.majority_share(we.event_facts(world)["answer"])) in text
+    assert cr.tool_reading(table, ordered[0], ordered, chance=chance) in text
+    for stale in ("last thing it read", "up to its dashed line", "the latest thing it read", "changed the answer, not"):
+        assert stale not in text
+    assert any(h.value.startswith("The same with a real model: SmolLM2") for h in at.subheader)
+    # the first visit's example: the earliest model names the person's older town, labelled as uncommon
+    summary = at.dataframe[0].value.to_dict("records")
+    assert {r["answer is"] for r in summary} <= {"right", "wrong", cr.LATEST_LABEL}
+    first = next(r for r in summary if r["event is"] == "after its cutoff")
+    if first["answer is"] == cr.LATEST_LABEL:
+        share = cr.cutoff_cell(table, first["model"], "after", "said_latest_read")
+        assert "the uncommon case" in text and f"**{share:.0%}** of them" in text
+
+
 def test_url_picks_event_and_model(monkeypatch, world, variants):
     from engine.world.events import event_facts
 

@@ -12,7 +12,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from engine.textinput import html_escape, visible_text
-from engine.world.readings import CUTOFF_COLUMNS, FIT_PARTS, exposure_label
+from engine.world.cutoff_readings import CUTOFF_COLUMNS
+from engine.world.readings import FIT_PARTS, exposure_label
 from engine.world.results import RELATION_WORDS
 from engine.world.tuning import MIX_LABELS, MIXES
 from engine.world.tuning_results import mean_curves
@@ -224,7 +225,7 @@ def accuracy_by_year(by_year, variants, cutoff_of: dict, variant_label: dict, co
 
 
 def cutoff_bars(rows: list[dict], variant_label: dict, *, palette) -> go.Figure:
-    """The four numbers per cutoff model (engine.world.readings.cutoff_rows) as grouped bars."""
+    """The four numbers per cutoff model (engine.world.cutoff_readings.cutoff_rows) as grouped bars."""
     colours = (palette.GREEN, palette.RED, palette.GOLD, palette.BLUE)
     fig = go.Figure([go.Bar(name=name, x=[variant_label[r["model"]] for r in rows],
                             y=[r[name] if r[name] is not None else 0 for r in rows], marker_color=c,

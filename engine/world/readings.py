@@ -1,8 +1,7 @@
-"""Readings: the sentences the knowledge, cutoff and tuning pages print about measured results,
+"""Readings: the sentences the knowledge and tuning pages print about measured results,
 computed here from the committed tables so a test can hold each one against the numbers.
 
     recall_reading(results["recall_mean"], n_seeds=3, buckets=[1, 2, 4, 8, 16, 32])
-    cutoff_reading(cutoff_rows(results["cutoff"], variants, cutoff_of))
     dev_reading(tuning_results)
 
 Inputs are the tables of engine.world.results.load_results and
@@ -259,93 +258,10 @@ def hallucination_reading(hall: pd.DataFrame, *, n_seeds: int, chance: float,
     )
 
 
-# --- knowledge cutoff (lessons/cutoff.py) -----------------------------------------------------------
-
-CUTOFF_COLUMNS = ("right, events before the cutoff", "right, events after", "after: said the latest town it read",
-                  "after, with the document in the prompt")
-
-
-def cutoff_cell(table: pd.DataFrame, model: str, period: str, column: str, style: str = "trained") -> float | None:
-    """One number of the cutoff table: a model, a period (before/after its cutoff), a probe style."""
-    if table.empty:
-        return None
-    rows = table[(table["model"] == model) & (table["period"] == period) & (table["style"] == style)]
-    return float(rows.iloc[0][column]) if len(rows) else None
-
-
-def by_year_alt(table: pd.DataFrame, variants) -> str:
-    """The accuracy-by-year chart's alt text: each cutoff model before and after its cutoff."""
-    facts = []
-    for n in variants:
-        before, after = cutoff_cell(table, n, "before", "accuracy"), cutoff_cell(table, n, "after", "accuracy")
-        if before is not None and after is not None:
-            facts.append(f"{n}: {before:.0%} before, {after:.0%} after")
-    return "Accuracy on events by year for each cutoff model; " + "; ".join(facts) + "."
-
-
-def cutoff_rows(table: pd.DataFrame, variants, cutoff_of: dict) -> list[dict]:
-    """Four numbers per cutoff model, keyed by the phrases the page's table shows."""
-    return [{"model": n, "cutoff": cutoff_of[n],
-             CUTOFF_COLUMNS[0]: cutoff_cell(table, n, "before", "accuracy"),
-             CUTOFF_COLUMNS[1]: cutoff_cell(table, n, "after", "accuracy"),
-             CUTOFF_COLUMNS[2]: cutoff_cell(table, n, "after", "said_latest_read"),
-             CUTOFF_COLUMNS[3]: cutoff_cell(table, n, "after", "accuracy", "with document")} for n in variants]
-
-
-def pct(v: float | None) -> str:
-    return "n/a" if v is None else f"{v:.0%}"
-
-
-def _mean_of(rows: list[dict], column: str) -> float | None:
-    vals = [r[column] for r in rows if r[column] is not None]
-    return sum(vals) / len(vals) if vals else None
-
-
-def cutoff_reading(rows: list[dict]) -> str:
-    """The cutoff models' four numbers, averaged."""
-    return (
-        "The same runs in four numbers per model. Averaged over the cutoff models: right on "
-        f"**{pct(_mean_of(rows, CUTOFF_COLUMNS[0]))}** of the events before the cutoff and "
-        f"**{pct(_mean_of(rows, CUTOFF_COLUMNS[1]))}** of those after it; after it, "
-        f"**{pct(_mean_of(rows, CUTOFF_COLUMNS[2]))}** of the answers name the town the model last "
-        "read about that person; with the news in front of the question (section 4), "
-        f"**{pct(_mean_of(rows, CUTOFF_COLUMNS[3]))}** are right."
-    )
-
-
-def cutoff_bars_alt(rows: list[dict]) -> str:
-    """The four-numbers chart's alt text, model by model."""
-    return "Per cutoff model: " + "; ".join(
-        f"{r['model']} right on {pct(r[CUTOFF_COLUMNS[0]])} of events before its cutoff and "
-        f"{pct(r[CUTOFF_COLUMNS[1]])} after, naming the latest town it read {pct(r[CUTOFF_COLUMNS[2]])} "
-        f"of the time after, and right on {pct(r[CUTOFF_COLUMNS[3]])} with the document"
-        for r in rows) + "."
-
-
-def cutoff_caption(meta: dict, rebuild: str) -> str:
-    """The caption under the cutoff table: what each number means, and what measured it."""
-    return (
-        "Accuracy: the truth is the model's most likely town among all the world's towns. \"Said the latest "
-        "town it read\": for an event after the cutoff, how often the model's answer is the town it last read "
-        "about that person. With the document: the same question after the shortest document that states the "
-        f"event. Measured by `{rebuild}`"
-        + (f"; scoring took {meta['score_seconds']:.0f} s." if isinstance(meta.get("score_seconds"), (int, float))
-           else ".")
-    )
-
-
-def tool_reading(table: pd.DataFrame, model: str) -> str | None:
-    """How often a cutoff model answers events after its cutoff, alone and with the document in its prompt."""
-    alone, with_doc = cutoff_cell(table, model, "after", "accuracy"), cutoff_cell(
-        table, model, "after", "accuracy", "with document")
-    if alone is None or with_doc is None:
-        return None
-    return (
-        f"Measured over every event after its cutoff, {markdown_text(model)} is right **{alone:.0%}** of the time with "
-        f"the question alone and **{with_doc:.0%}** with the event's document in front of it. Our world models are "
-        "tiny and read short, separate documents, so they barely learn to look back at an earlier text in the "
-        "prompt. That is a skill larger models pick up in pretraining, and it is what makes retrieval work."
-    )
+# --- knowledge cutoff: moved to engine.world.cutoff_readings; these names stay importable from here ---
+from engine.world.cutoff_readings import (  # noqa: E402,F401
+    CUTOFF_COLUMNS, by_year_alt, cutoff_bars_alt, cutoff_caption, cutoff_cell, cutoff_reading, cutoff_rows, pct,
+    tool_reading)
 
 
 # --- tuning (lessons/tuning.py) -------------------------------------------------------------------------
