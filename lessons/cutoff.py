@@ -248,6 +248,7 @@ st.markdown(
     "heard of this made-up world. Give it the same sentence, with and without the document above, and see how it "
     "shares its belief out over the world's towns; its weights get the same fingerprint test."
 )
+st.markdown(readings.smollm_reading(readings.SMOLLM_SURVEY) + f" (`{readings.SMOLLM_SURVEY['command']}`)")
 ask_real = st.toggle("Ask SmolLM2 too (loads a 135M-parameter model, about 30 seconds the first time)",
                      key="real", bind="query-params")
 if ask_real:
@@ -274,9 +275,6 @@ if ask_real:
         figure(figures.smollm_town_bars(real, truth, TOP, palette=_charts),
                alt=figures.smollm_town_alt(probe, real, truth), key="real-tool")
         st.markdown(readings.smollm_event_reading(real, len(real["without"]["candidates"])))
-        st.caption("SmolLM2 never read about this world, so the question alone gives it nothing to tell the towns "
-                   "apart: each town's score is the probability of all its word pieces after the sentence, and in "
-                   "our survey one name won every event (docs/CUTOFF_AND_TUNING_PAGES.md).")
 else:
     st.caption("Switch the toggle on to load the model and ask it.")
 

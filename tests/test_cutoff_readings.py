@@ -121,7 +121,30 @@ def test_smollm_reading_says_one_town_wins_everything():
               "right_with": 6, "n_towns": 24}
     text = cr.smollm_reading(survey)
     assert "right on **0%**" in text and "document on **75%**" in text and "**4%**" in text
-    assert "names **Kimby** for every one of them, with 50% to 90%" in text
+    assert "names **Kimby** for every one of them (50% to 90% of the towns' probability)" in text
     survey["top_alone"] = Counter({"Kimby": 5, "Misven": 3})
-    assert "for every one" not in cr.smollm_reading(survey)
+    text = cr.smollm_reading(survey)
+    assert "for every one" not in text and "names **Kimby** for 5 of them and Misven for 3" in text
     assert cr.smollm_reading({"events": 0}) is None
+
+
+def test_recorded_smollm_survey_reads_as_recorded():
+    s = cr.SMOLLM_SURVEY
+    text = cr.smollm_reading(s)
+    assert s["events"] == sum(s["top_alone"].values())
+    assert f"right on **{s['right_alone'] / s['events']:.0%}**" in text
+    assert f"document on **{s['right_with'] / s['events']:.0%}**" in text
+
+
+@pytest.mark.slow
+def test_smollm_survey_reproduces_on_two_of_its_events(world):
+    """Rerun the recorded SmolLM2 survey on two of its events: alone, the top town is one the record
+    names and wrong; the same code path as `python -m engine.world.cutoff_readings 8`."""
+    from engine import smollm
+
+    if not smollm.is_converted():
+        pytest.skip("SmolLM2 not fetched and converted: python -m engine data smollm2")
+    ids = list(we.event_facts(world).sort_values(["date", "fact_id"])["fact_id"])[::8][:2]
+    survey = cr.smollm_survey(smollm.load(), world, ids)
+    assert survey["events"] == 2 and survey["right_alone"] == 0
+    assert set(survey["top_alone"]) <= set(cr.SMOLLM_SURVEY["top_alone"])

@@ -71,6 +71,7 @@ def test_page_states_the_measured_numbers_and_no_overclaim(monkeypatch, world, v
     for stale in ("last thing it read", "up to its dashed line", "the latest thing it read", "changed the answer, not"):
         assert stale not in text
     assert any(h.value.startswith("The same with a real model: SmolLM2") for h in at.subheader)
+    assert cr.smollm_reading(cr.SMOLLM_SURVEY) in text  # SmolLM2's recorded survey, Kimby and all
     # the first visit's example: the earliest model names the person's older town, labelled as uncommon
     summary = at.dataframe[0].value.to_dict("records")
     assert {r["answer is"] for r in summary} <= {"right", "wrong", cr.LATEST_LABEL}
@@ -227,6 +228,7 @@ def test_real_model_reads_the_document_and_keeps_its_weights(monkeypatch, smollm
     ranks = [int(re.search(r"ranks \*\*(\d+)\*\*", c.value).group(1)) for c in at.caption if "(the truth) ranks" in c.value]
     assert len(ranks) == 2 and all(r >= 1 for r in ranks)
     assert any(c.startswith("Figure: SmolLM2") for c in (c.value for c in at.caption))
+    assert "For this event SmolLM2 names **" in all_text(at)
 
 
 def test_real_model_is_opt_in(monkeypatch):

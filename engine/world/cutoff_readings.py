@@ -207,6 +207,12 @@ def smollm_survey(lm, world, fact_ids) -> dict:
             "right_alone": right[0], "right_with": right[1], "n_towns": len(world.answers_of_kind("town"))}
 
 
+# SmolLM2 on every 8th event (20 events), recorded from `python -m engine.world.cutoff_readings 8` on
+# 2026-11-29 (CPU, SmolLM2-135M-Instruct from the data pack); tests/test_cutoff_readings.py reruns a part of it.
+SMOLLM_SURVEY = {"events": 20, "top_alone": Counter({"Kimby": 14, "Trenholm": 6}), "top_share": (0.36, 0.88),
+                 "right_alone": 0, "right_with": 18, "n_towns": 24, "command": "python -m engine.world.cutoff_readings 8"}
+
+
 def smollm_reading(survey: dict) -> str | None:
     """SmolLM2 over a sample of events, alone and with each event's document (a survey dict:
     {"events", "top_alone": Counter of question-alone top towns, "top_share": (min, max) of that town's
@@ -219,10 +225,13 @@ def smollm_reading(survey: dict) -> str | None:
     chance = town_chance(survey["n_towns"])
     text = (f"Measured on {n} events, SmolLM2 with the question alone is right on **{survey['right_alone'] / n:.0%}** "
             f"and with the event's document on **{survey['right_with'] / n:.0%}** (a random town: **{chance:.0%}**).")
-    if count == n:
-        text += (f" Alone, it names **{markdown_text(town)}** for every one of them, with {lo:.0%} to {hi:.0%} of "
-                 "the towns' probability: it has never heard of this world, and a town's score is the probability "
-                 "of all its word pieces, so names made of fewer or commoner pieces win whatever the question.")
+    others = ", ".join(f"{markdown_text(t)} for {c}" for t, c in survey["top_alone"].most_common()[1:])
+    text += (f" Alone, it names **{markdown_text(town)}** for {'every one' if count == n else count} of them"
+             + (f" and {others}" if others else "") + f" ({lo:.0%} to {hi:.0%} of the towns' probability). It has "
+             "never read about this world, so nothing in the question points at a town: the score of a town is the "
+             "probability of its word pieces after the sentence, and some names look likelier than others whatever "
+             "the question. Scoring by the first piece, or by the mean per piece, moved which town won but not the "
+             "habit (checked on 4 events); the document is what gives it something to go on.")
     return text
 
 
