@@ -147,9 +147,8 @@ else:
     fig = figures.accuracy_by_year(by_year, variants, cutoff_of, variant_label, colour)
     _charts.baseline(fig, chance, f"guessing {chance:.0%}", position="bottom right")
     figure(fig, alt=readings.by_year_alt(table, variants) + f" A random town is right {chance:.0%}.", key="by-year")
-    st.caption("Events just before a cutoff are known less well than older ones: news about an event keeps "
-               "appearing for up to three years after it, so a model with an early cutoff read fewer of its "
-               "mentions. Each point is the events of one year (a few to a few dozen), so the lines are noisy.")
+    if by_year_words := readings.by_year_caption(by_year, variants, cutoff_of):
+        st.caption(by_year_words)
     rows = readings.cutoff_rows(table, variants, cutoff_of)
     st.markdown(readings.cutoff_reading(rows, chance=chance, majority=majority))
     fig = figures.cutoff_bars(rows, variant_label, palette=_charts)

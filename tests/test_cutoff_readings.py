@@ -148,3 +148,21 @@ def test_smollm_survey_reproduces_on_two_of_its_events(world):
     survey = cr.smollm_survey(smollm.load(), world, ids)
     assert survey["events"] == 2 and survey["right_alone"] == 0
     assert set(survey["top_alone"]) <= set(cr.SMOLLM_SURVEY["top_alone"])
+
+
+def test_by_year_caption_reads_the_committed_years(committed):
+    table, variants, cutoff_of = committed
+    by_year = wr.load_results()["cutoff_by_year"]
+    text = cr.by_year_caption(by_year, variants, cutoff_of)
+    t = by_year[(by_year["style"] == "trained") & by_year["model"].isin(variants)]
+    last = [float(t[(t["model"] == n) & (t["year"] == int(cutoff_of[n][:4]))]["accuracy"].iloc[0]) for n in variants]
+    assert max(last) == 0.0 and "right on 0% of them" in text  # committed: no event of a cutoff's own year known
+    assert "known clearly less well than older ones" in text
+    assert f"({int(t['probes'].min())} to {int(t['probes'].max())})" in text
+
+
+def test_by_year_caption_of_a_flat_result_finds_no_difference():
+    rows = [{"model": n, "style": "trained", "year": y, "probes": 5, "accuracy": 0.3}
+            for n in ("a", "b", "c") for y in range(2020, 2031)]
+    text = cr.by_year_caption(pd.DataFrame(rows), ["a", "b", "c"], dict.fromkeys("abc", "2030-12-31"))
+    assert "known about as well as older ones (within the noise)" in text and "clearly" not in text

@@ -68,6 +68,8 @@ def test_page_states_the_measured_numbers_and_no_overclaim(monkeypatch, world, v
     chance = cr.town_chance(len(world.answers_of_kind("town")))
     assert cr.cutoff_reading(rows, chance=chance, majority=cr.majority_share(we.event_facts(world)["answer"])) in text
     assert cr.tool_reading(table, ordered[0], ordered, chance=chance) in text
+    by_year = wr.load_results()["cutoff_by_year"]
+    assert cr.by_year_caption(by_year, ordered, {n: wr.model_cutoff(n) for n in ordered}) in text
     for stale in ("last thing it read", "up to its dashed line", "the latest thing it read", "changed the answer, not"):
         assert stale not in text
     assert any(h.value.startswith("The same with a real model: SmolLM2") for h in at.subheader)

@@ -59,6 +59,29 @@ def by_year_alt(table: pd.DataFrame, variants) -> str:
     return "Accuracy on events by year for each cutoff model; " + "; ".join(facts) + "."
 
 
+def by_year_caption(by_year: pd.DataFrame, variants, cutoff_of: dict) -> str | None:
+    """Under the by-year chart: events of a cutoff's own year against older events before it, per model,
+    judged with engine.stats.compare over the cutoff models; and how few events each point holds."""
+    t = by_year[(by_year["style"] == "trained") & by_year["model"].isin(list(variants))]
+    last, older = [], []
+    for n in variants:
+        year = int(cutoff_of[n][:4])
+        mine = t[t["model"] == n]
+        a, b = mine[mine["year"] == year], mine[mine["year"] < year]
+        if len(a) and b["probes"].sum():
+            last.append(float(a["accuracy"].iloc[0]))
+            older.append(float((b["accuracy"] * b["probes"]).sum() / b["probes"].sum()))
+    if not last:
+        return None
+    verdict = compare(older, last)
+    how = ("known clearly less well than older ones" if verdict == AHEAD else
+           "known about as well as older ones (within the noise)" if verdict != BEHIND else "known better than older ones")
+    return (f"Events of a cutoff's own year are {how}: right on {_range(last)} of them against {_range(older)} of the "
+            "older events before the cutoff. News about an event keeps appearing for up to three years after it "
+            "(engine/world/generate.py), so a model read fewer mentions of its most recent events. Each point is the "
+            f"events of one year ({int(t['probes'].min())} to {int(t['probes'].max())}), so the lines are noisy.")
+
+
 def cutoff_rows(table: pd.DataFrame, variants, cutoff_of: dict) -> list[dict]:
     """Four numbers per cutoff model, keyed by the phrases the page's table shows."""
     return [{"model": n, "cutoff": cutoff_of[n],
