@@ -60,7 +60,7 @@ def test_cutoff_reading_states_the_committed_numbers_beside_chance(committed, wo
     assert f"right on {min(before):.0%} to {max(before):.0%} of the events, not all of them" in text
     # the committed build: before-cutoff accuracy 36-45%, the older town named 10-15% of the time after it
     assert 0.3 < min(before) and max(before) < 0.5
-    assert f"**{sum(latest) / len(latest):.0%}** of the time ({min(latest):.0%} to {max(latest):.0%} by model)" in text
+    assert f"**{sum(latest) / len(latest):.0%}** of the answers ({min(latest):.0%} to {max(latest):.0%} by model)" in text
     assert "sometimes, more often than a random town would be, but not usually" in text
     assert "clearly better than those after it" in text
     assert "last thing it read" not in text and "up to its dashed line" not in text
@@ -111,7 +111,7 @@ def test_example_note_labels_the_uncommon_case(committed):
     rows = [{"model": variants[0], "event is": "after its cutoff", "its answer": "Kimby",
              "answer is": cr.LATEST_LABEL}]
     note = cr.example_note(rows, table)
-    assert "the uncommon case" in note and f"**{share:.0%}** of them" in note
+    assert "the uncommon case" in note and f"**{share:.0%}** of the events after its cutoff" in note
     rows[0]["answer is"] = "wrong"
     assert cr.example_note(rows, table) is None
 

@@ -80,7 +80,7 @@ def test_page_states_the_measured_numbers_and_no_overclaim(monkeypatch, world, v
     first = next(r for r in summary if r["event is"] == "after its cutoff")
     if first["answer is"] == cr.LATEST_LABEL:
         share = cr.cutoff_cell(table, first["model"], "after", "said_latest_read")
-        assert "the uncommon case" in text and f"**{share:.0%}** of them" in text
+        assert "the uncommon case" in text and f"**{share:.0%}** of the events after its cutoff" in text
 
 
 def test_url_picks_event_and_model(monkeypatch, world, variants):

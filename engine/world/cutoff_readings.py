@@ -114,21 +114,21 @@ def cutoff_reading(rows: list[dict], *, chance: float | None = None, majority: f
     base = "" if chance is None else f" (a random town is right **{chance:.0%}** of the time" + (
         f", always naming the commonest town **{majority:.0%}**" if majority is not None else "") + ")"
     verdict = compare(before, after)
-    gap = ("so events before the cutoff are known clearly better than those after it" if verdict == AHEAD
-           else "the gap is within the noise of these models, so the data show no clear cutoff")
+    gap = ("Events before the cutoff are known clearly better than those after it" if verdict == AHEAD
+           else "The gap is within the noise of these models, so the data show no clear cutoff")
     text = (f"Measured over every event, averaged over the {len(rows)} cutoff models: right on "
             f"**{pct(_mean_of(rows, CUTOFF_COLUMNS[0]))}** of the events before the cutoff and "
             f"**{pct(_mean_of(rows, CUTOFF_COLUMNS[1]))}** of those after it{base}. Before the cutoff they are "
-            f"right on {_range(before)} of the events, not all of them, and {gap}.")
+            f"right on {_range(before)} of the events, not all of them. {gap}.")
     if latest and chance is not None:
         said = compare(latest, [chance])
         how = ("sometimes, more often than a random town would be, but not usually: most answers after the cutoff "
                "are some other wrong town" if said == AHEAD else
                "no more often than a random town would be (within the noise)" if said != BEHIND else
                "less often than a random town would be")
-        text += (f" After the cutoff, the answer is the person's town in the newest earlier event about them the model "
-                 f"read **{pct(sum(latest) / len(latest))}** of the time ({_range(latest)} by model), against "
-                 f"**{chance:.0%}** for a random town: {how}.")
+        text += (f" After the cutoff, **{pct(sum(latest) / len(latest))}** of the answers ({_range(latest)} by model) "
+                 f"name the newest other town the model read for the person, against **{chance:.0%}** for a random "
+                 f"town: {how}.")
     return text
 
 
@@ -177,9 +177,9 @@ def example_note(rows: list[dict], table: pd.DataFrame) -> str | None:
     share = cutoff_cell(table, first["model"], "after", "said_latest_read")
     if share is None:
         return None
-    return (f"This example is the uncommon case: {markdown_text(first['model'])} names the person's older town, "
-            f"{markdown_text(first['its answer'])}. Over every event after its cutoff that happens for "
-            f"**{share:.0%}** of them (section 3).")
+    return (f"This example is the uncommon case: {markdown_text(first['model'])} names the newest other town it "
+            f"read for this person, {markdown_text(first['its answer'])}. That happens for **{share:.0%}** of the "
+            "events after its cutoff (section 3).")
 
 
 def tool_reading(table: pd.DataFrame, model: str, variants=(), *, chance: float | None = None) -> str | None:
