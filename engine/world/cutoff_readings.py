@@ -21,7 +21,7 @@ import pandas as pd
 from engine.stats import AHEAD, BEHIND, compare
 from engine.textinput import markdown_text
 
-CUTOFF_COLUMNS = ("right, events before the cutoff", "right, events after", "after: said the latest town it read",
+CUTOFF_COLUMNS = ("right, events before the cutoff", "right, events after", "after: named the newest other town it read",
                   "after, with the document in the prompt")
 LATEST_LABEL = "the newest other town it read for them"  # newest other town fact about the person read by the cutoff
 
@@ -136,7 +136,7 @@ def cutoff_bars_alt(rows: list[dict]) -> str:
     """The four-numbers chart's alt text, model by model."""
     return "Per cutoff model: " + "; ".join(
         f"{r['model']} right on {pct(r[CUTOFF_COLUMNS[0]])} of events before its cutoff and "
-        f"{pct(r[CUTOFF_COLUMNS[1]])} after, naming the latest town it read {pct(r[CUTOFF_COLUMNS[2]])} "
+        f"{pct(r[CUTOFF_COLUMNS[1]])} after, naming the newest other town it read for the person {pct(r[CUTOFF_COLUMNS[2]])} "
         f"of the time after, and right on {pct(r[CUTOFF_COLUMNS[3]])} with the document"
         for r in rows) + "."
 
@@ -144,9 +144,9 @@ def cutoff_bars_alt(rows: list[dict]) -> str:
 def cutoff_caption(meta: dict, rebuild: str) -> str:
     """The caption under the cutoff table: what each number means, and what measured it."""
     return (
-        "Accuracy: the truth is the model's most likely town among all the world's towns. \"Said the latest "
-        "town it read\": for an event after the cutoff, how often the model's answer is the person's town in the "
-        "newest event about them it read (a move or an election, else the birthplace). With the document: the same "
+        "Accuracy: the truth is the model's most likely town among all the world's towns. \"Named the newest "
+        "other town it read\": for an event after the cutoff, how often the model's answer is the person's town in "
+        "the newest event about them it read (a move or an election, else the birthplace). With the document: the same "
         f"question after the shortest document that states the event. Measured by `{rebuild}`"
         + (f"; scoring took {meta['score_seconds']:.0f} s." if isinstance(meta.get("score_seconds"), (int, float))
            else ".")

@@ -162,7 +162,7 @@ def timeline(events, chosen, chosen_label: str, describe, cutoff_of: dict, colou
 
 
 def answers_per_model(answers: dict, titles: dict, truth: str, latest: dict, *, palette) -> go.Figure:
-    """One panel of answer bars per model, stacked: the truth green, the latest town it read amber."""
+    """One panel of answer bars per model, stacked: the truth green, the newest other town it read for the person amber."""
     names = list(answers)
     sub = make_subplots(rows=len(names), cols=1, vertical_spacing=0.12 / max(1, len(names) - 1) * 2,
                         subplot_titles=[label(titles[n]) for n in names])
