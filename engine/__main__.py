@@ -15,6 +15,7 @@ COMMANDS = {
     "pretrain": ("engine.pretrain_cli", "pretrain a decoder-only model from a preset"),
     "build": ("engine.build", "rebuild committed artifacts in assets/"),
     "imports": ("engine.imports_cli", "print the engine's module import graph (--cycles: its import circles)"),
+    "measure": ("engine.measure_cli", "run a slow measurement a page quotes (e.g. smollm-cutoff)"),
 }
 
 

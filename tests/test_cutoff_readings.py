@@ -139,7 +139,7 @@ def test_recorded_smollm_survey_reads_as_recorded():
 @pytest.mark.slow
 def test_smollm_survey_reproduces_on_two_of_its_events(world):
     """Rerun the recorded SmolLM2 survey on two of its events: alone, the top town is one the record
-    names and wrong; the same code path as `python -m engine.world.cutoff_readings 8`."""
+    names and wrong; the same code path as `python -m engine measure smollm-cutoff --every 8`."""
     from engine import smollm
 
     if not smollm.is_converted():

@@ -77,6 +77,8 @@ def test_hallucination_reading_compares_strangers_with_known_people(results):
 
 
 def test_cutoff_readings_average_the_cutoff_models(results):
+    from engine.world import cutoff_readings as rd  # the cutoff page's readings live there
+
     variants = [n for n in wr.world_model_names() if n.startswith("cutoff")]
     cutoff_of = {n: wr.model_cutoff(n) for n in variants}
     table = results["cutoff"]

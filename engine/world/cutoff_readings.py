@@ -230,10 +230,10 @@ def smollm_survey(lm, world, fact_ids) -> dict:
             "right_alone": right[0], "right_with": right[1], "n_towns": len(world.answers_of_kind("town"))}
 
 
-# SmolLM2 on every 8th event (20 events), recorded from `python -m engine.world.cutoff_readings 8` on
+# SmolLM2 on every 8th event (20 events), recorded from `python -m engine measure smollm-cutoff --every 8` on
 # 2026-11-29 (CPU, SmolLM2-135M-Instruct from the data pack); tests/test_cutoff_readings.py reruns a part of it.
 SMOLLM_SURVEY = {"events": 20, "top_alone": Counter({"Kimby": 14, "Trenholm": 6}), "top_share": (0.36, 0.88),
-                 "right_alone": 0, "right_with": 18, "n_towns": 24, "command": "python -m engine.world.cutoff_readings 8"}
+                 "right_alone": 0, "right_with": 18, "n_towns": 24, "command": "python -m engine measure smollm-cutoff --every 8"}
 
 
 def smollm_reading(survey: dict) -> str | None:
@@ -258,15 +258,15 @@ def smollm_reading(survey: dict) -> str | None:
     return text
 
 
-if __name__ == "__main__":  # python -m engine.world.cutoff_readings [N]: SmolLM2 on every N-th event
-    import sys
-
+def survey_events(every: int = 20) -> dict:
+    """`python -m engine measure smollm-cutoff --every N`: SmolLM2 on every N-th event, printed as the
+    page's sentence (slow: two SmolLM2 passes per event over every town)."""
     from engine import smollm
     from engine.world import events, results
 
     w = results.load_world()
-    step = int(sys.argv[1]) if len(sys.argv) > 1 else 20
-    ids = list(events.event_facts(w).sort_values(["date", "fact_id"])["fact_id"])[::step]
+    ids = list(events.event_facts(w).sort_values(["date", "fact_id"])["fact_id"])[:: max(1, every)]
     survey = smollm_survey(smollm.load(), w, ids)
     print(survey)
     print(smollm_reading(survey))
+    return survey

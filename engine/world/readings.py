@@ -5,8 +5,8 @@ computed here from the committed tables so a test can hold each one against the 
     dev_reading(tuning_results)
 
 Inputs are the tables of engine.world.results.load_results and
-engine.world.tuning_results.load_results. Sentences are markdown (bold for the numbers); names
-in them go through engine.textinput.markdown_text. Alt texts are plain text.
+engine.world.tuning_results.load_results. Sentences are markdown (bold for the numbers); alt
+texts are plain text. The knowledge cutoff page's readings are in engine.world.cutoff_readings.
 
 Not handled: sentences about a reader's own live run (the page words those as it goes).
 """
@@ -15,7 +15,6 @@ from __future__ import annotations
 import pandas as pd
 
 from engine.stats import NOISE, compare
-from engine.textinput import markdown_text
 from engine.world.phrasing import ANSWER_KIND, PERSON_STATIC, TRAIN
 from engine.world.results import exposure_label
 from engine.world.tuning import MIX_LABELS
@@ -256,12 +255,6 @@ def hallucination_reading(hall: pd.DataFrame, *, n_seeds: int, chance: float,
         "the time: a mean over seeds that disagree, so it is no steady rate"
         + (f" ({k_kind:.0%} for people it read about)." if k_kind is not None else ".")
     )
-
-
-# --- knowledge cutoff: moved to engine.world.cutoff_readings; these names stay importable from here ---
-from engine.world.cutoff_readings import (  # noqa: E402,F401
-    CUTOFF_COLUMNS, by_year_alt, cutoff_bars_alt, cutoff_caption, cutoff_cell, cutoff_reading, cutoff_rows, pct,
-    tool_reading)
 
 
 # --- tuning (lessons/tuning.py) -------------------------------------------------------------------------
