@@ -284,11 +284,17 @@ class JobSystem:
         with self._lock:
             if job in self._running:
                 self._running.remove(job)
-            starting = []
+            starting, dropped = [], []
             while self._queue and len(self._running) < self.max_running:
                 nxt = self._queue.popleft()
+                if nxt.unwatched_seconds > self.abandon_seconds:  # its tab closed while it waited
+                    dropped.append(nxt)
+                    continue
                 self._running.append(nxt)
                 starting.append(nxt)
+        for job in dropped:
+            job._request_stop("abandoned")
+            job._finish(DONE)
         for nxt in starting:
             nxt._start()
 

@@ -155,3 +155,15 @@ def test_finished_jobs_are_forgotten_beyond_a_bound():
 def test_the_cap_comes_from_the_settings(monkeypatch, value, expected):
     monkeypatch.setenv("PRETRAINING_EXPLORER_JOBS", value)
     assert jobs.JobSystem().max_running == expected
+
+
+def test_a_queued_job_whose_tab_closed_never_starts():
+    """When a slot frees, a queued job nobody has viewed for abandon_seconds is dropped, not started."""
+    system = jobs.JobSystem(max_running=1, abandon_seconds=0.3, watch_every=60)  # no watchdog round in time
+    started = []
+    running = system.submit(waiting_work(), kind="demo")
+    queued = system.submit(lambda ctx: started.append(1), kind="demo")
+    time.sleep(0.5)
+    running.stop()
+    assert running.join(5) and queued.join(5)
+    assert queued._stopped_by == "abandoned" and not started and system.counts() == (0, 0)

@@ -12,8 +12,8 @@ Public modules, by role (the same shape as the other lesson families):
   (`python -m engine build world-tuning`);
 - the results reader: `results` (the committed world, its models and tables, and questions
   put to a model) and `tuning_results` (the committed tuning runs);
-- the readings: `readings` (sentences the pages print, computed from the results), with
-  `prose` (world, model and reader text made inert for markdown) and `figures` (the pages'
-  plotly figures, drawn in the palette the page passes in);
+- the readings: `readings` (sentences the recall and tuning pages print, computed from the
+  results), `cutoff_readings` (the knowledge cutoff page's) and `figures` (the pages' plotly
+  figures, drawn in the palette the page passes in);
 - the live run: `tuning_live` (a reader's own tuned copy, as an engine.jobs work function).
 """
