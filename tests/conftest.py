@@ -44,6 +44,14 @@ def _ci_fetches_everything(request):
 
 
 @pytest.fixture(scope="session")
+def world():
+    """The committed world build's generated world (engine.world.results caches it)."""
+    from engine.world import results
+
+    return results.load_world()
+
+
+@pytest.fixture(scope="session")
 def smollm2_gguf(data_pack) -> Path:
     """SmolLM2's GGUF file from the data pack (fetched under CI; a skip elsewhere if it is not here)."""
     from engine import smollm

@@ -6,6 +6,13 @@ import os
 
 import pytest
 
+from engine.world.recipe import WORLD_DIR
+
+# For test modules that read the committed world build (assets/world): `pytestmark = needs_world`.
+# The reason names the build command, so under CI=true the skip is a failure (conftest's report hook).
+needs_world = pytest.mark.skipif(not (WORLD_DIR / "manifest.json").is_file(),
+                                 reason="world artifacts not built: python -m engine build world")
+
 
 def in_ci() -> bool:
     """CI=true (or 1, yes): the run must prove everything, so nothing may skip for missing data."""

@@ -11,14 +11,9 @@ import pytest
 from engine.world import cutoff_readings as cr
 from engine.world import events as we
 from engine.world import results as wr
+from lanes import needs_world
 
-pytestmark = pytest.mark.skipif(not (wr.WORLD_DIR / "manifest.json").is_file(),
-                                reason="world artifacts not built: python -m engine build world")
-
-
-@pytest.fixture(scope="module")
-def world():
-    return wr.load_world()
+pytestmark = needs_world
 
 
 @pytest.fixture(scope="module")

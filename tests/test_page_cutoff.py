@@ -14,18 +14,13 @@ from streamlit.testing.v1 import AppTest
 from apptest_helpers import all_text, assert_clean, markdown_body, page_with_query
 
 from engine.world import results as wr
+from lanes import needs_world
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "lessons" / "cutoff.py")
 ENV = "PRETRAINING_EXPLORER_WORLD_DIR"
 
-pytestmark = pytest.mark.skipif(not (wr.WORLD_DIR / "manifest.json").is_file(),
-                                reason="world artifacts not built: python -m engine build world")
-
-
-@pytest.fixture(scope="module")
-def world():
-    return wr.load_world()
+pytestmark = needs_world
 
 
 @pytest.fixture(scope="module")

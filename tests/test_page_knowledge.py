@@ -13,18 +13,13 @@ from streamlit.testing.v1 import AppTest
 from apptest_helpers import all_text, assert_clean, markdown_body
 
 from engine.world import results as wr
+from lanes import needs_world
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "lessons" / "knowledge.py")
 ENV = "PRETRAINING_EXPLORER_WORLD_DIR"
 
-pytestmark = pytest.mark.skipif(not (wr.WORLD_DIR / "manifest.json").is_file(),
-                                reason="world artifacts not built: python -m engine build world")
-
-
-@pytest.fixture(scope="module")
-def world():
-    return wr.load_world()
+pytestmark = needs_world
 
 
 @pytest.fixture

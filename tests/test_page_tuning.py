@@ -17,13 +17,13 @@ from engine.world import results as wr
 from engine.world import qa
 from engine.world import readings as rd
 from engine.world import tuning_results as tr
+from lanes import needs_world
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "lessons" / "tuning.py")
 WORLD_ENV, RESULTS_ENV = "PRETRAINING_EXPLORER_WORLD_DIR", "PRETRAINING_EXPLORER_WORLD_TUNING_RESULTS"
 
-pytestmark = pytest.mark.skipif(not (wr.WORLD_DIR / "manifest.json").is_file(),
-                                reason="world artifacts not built: python -m engine build world")
+pytestmark = needs_world
 
 
 @pytest.fixture(autouse=True)

@@ -7,9 +7,9 @@ import pytest
 from engine.world import readings as rd
 from engine.world import results as wr
 from engine.world import tuning_results as tr
+from lanes import needs_world
 
-pytestmark = pytest.mark.skipif(not (wr.WORLD_DIR / "manifest.json").is_file(),
-                                reason="world artifacts not built: python -m engine build world")
+pytestmark = needs_world
 
 
 @pytest.fixture(scope="module")

@@ -13,11 +13,6 @@ from engine.world.phrasing import TRAIN
 
 
 @pytest.fixture(scope="module")
-def world():
-    return wr.load_world()
-
-
-@pytest.fixture(scope="module")
 def wording(world):
     names = [n for n in wr.world_model_names() if n.startswith("seed")]
     return wr.recall_by_wording({n: wr.load_world_model(n) for n in names}, world)
